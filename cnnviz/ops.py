@@ -1,0 +1,235 @@
+"""Compute the building blocks of a CNN with NumPy alone: convolution, ReLU, pooling, softmax.
+
+Conventions match Keras (channels last): an ``image`` or ``fmap`` is (H, W) or (H, W, C);
+a ``kernel`` is (kh, kw), (kh, kw, C) for one filter spanning C channels, or
+(kh, kw, C, F) for F filters. Like Keras, "convolution" here is cross-correlation
+(the kernel is not flipped).
+"""
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+POOL_MODES = ("max", "avg", "sum", "l2")
+REDUCTIONS = ("sum", "mean")
+
+
+# --------------------------------------------------------------------- checks
+
+def _check_stride(stride):
+    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
+        raise ValueError(f"stride must be a whole number >= 1 (how many pixels the window moves); got {stride!r}")
+    return int(stride)
+
+
+def _check_padding(padding):
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"padding must be 'valid', 'same' or a whole number >= 0; got {padding!r}")
+        return padding
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f"padding must be 'valid', 'same' or a whole number >= 0; got {padding!r}")
+    return int(padding)
+
+
+def _as_array(x, name):
+    arr = np.asarray(x)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise ValueError(f"{name} must be an array of numbers; got dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
+
+
+# ----------------------------------------------------------------- arithmetic
+
+def output_size(n, kernel, stride=1, padding=0, strict=True):
+    """Return the output length ((n - kernel + 2*padding) / stride) + 1 along one axis.
+
+    ``padding`` is a number of zeros on each side, or 'valid' (0) or 'same' (Keras: the
+    output is ceil(n / stride)). With ``strict=True`` a combination whose windows do not
+    tile the padded input exactly is refused with an explanation; with ``strict=False``
+    the leftover pixels are dropped, as Keras does.
+    """
+    for label, value in (("input size n", n), ("kernel", kernel)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{label} must be a whole number >= 1; got {value!r}")
+    stride = _check_stride(stride)
+    padding = _check_padding(padding)
+    if padding == "same":
+        return math.ceil(n / stride)
+    pad = 0 if padding == "valid" else padding
+    span = n + 2 * pad
+    if kernel > span:
+        raise ValueError(
+            f"kernel {kernel} is larger than the padded input {span} (n={n}, padding={pad} on each side); "
+            f"use a smaller kernel or more padding")
+    steps, leftover = divmod(span - kernel, stride)
+    if leftover and strict:
+        fits = [s for s in range(1, span - kernel + 1) if (span - kernel) % s == 0]
+        raise ValueError(
+            f"stride {stride} does not tile: (n - kernel + 2*padding) / stride = ({n} - {kernel} + 2*{pad}) / {stride} "
+            f"= {(span - kernel) / stride:g} is not a whole number, so the last window would hang {stride - leftover} "
+            f"pixel(s) past the edge and {leftover} pixel(s) would never be the start of a window. "
+            f"Strides that tile here: {fits}; or change the padding.")
+    return steps + 1
+
+
+def same_padding(n, kernel, stride):
+    """Return (before, after) zero counts that Keras' padding='same' adds along one axis."""
+    out = math.ceil(n / stride)
+    total = max((out - 1) * stride + kernel - n, 0)
+    return total // 2, total - total // 2
+
+
+def _pad_amounts(h, w, kh, kw, stride, padding):
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding == "same":
+        return same_padding(h, kh, stride), same_padding(w, kw, stride)
+    return (padding, padding), (padding, padding)
+
+
+# ---------------------------------------------------------------- convolution
+
+def conv2d(image, kernel, stride=1, padding="valid", reduce="sum"):
+    """Slide ``kernel`` over ``image`` and return the feature map (cross-correlation, as Keras).
+
+    Shapes: (H, W) with (k, k) -> (H', W'); (H, W, C) with (k, k, C) -> (H', W');
+    (H, W, C) with (k, k, C, F) -> (H', W', F). ``reduce='mean'`` divides each sum by
+    the number of kernel weights (the averaging of the X/O walkthrough).
+    ``padding`` is 'valid', 'same' (Keras) or a number of zeros on each side.
+    """
+    image = _as_array(image, "image")
+    kernel = _as_array(kernel, "kernel")
+    stride = _check_stride(stride)
+    padding = _check_padding(padding)
+    if reduce not in REDUCTIONS:
+        raise ValueError(f"reduce must be one of {REDUCTIONS}; got {reduce!r}")
+    if image.ndim not in (2, 3):
+        raise ValueError(f"image must be 2-D (H, W) or 3-D (H, W, C); got shape {image.shape}")
+    if kernel.ndim not in (2, 3, 4):
+        raise ValueError(f"kernel must be (k, k), (k, k, C) or (k, k, C, F); got shape {kernel.shape}")
+    if kernel.shape[0] != kernel.shape[1]:
+        raise ValueError(f"kernel must be square (k x k); got {kernel.shape[0]}x{kernel.shape[1]}. "
+                         f"Pad it with zeros to a square, or use keras.layers.Conv2D for rectangular kernels")
+    squeeze_channels = image.ndim == 2
+    if squeeze_channels:
+        if kernel.ndim != 2:
+            raise ValueError(f"a 2-D image (H, W) needs a 2-D kernel (k, k); got kernel shape {kernel.shape}")
+        image, kernel = image[..., None], kernel[:, :, None, None]
+        single = True
+    else:
+        single = kernel.ndim == 3
+        if kernel.ndim == 2:
+            raise ValueError(f"a 3-D image {image.shape} needs a kernel (k, k, C) or (k, k, C, F) "
+                             f"spanning its {image.shape[2]} channels; got kernel shape {kernel.shape}")
+        if single:
+            kernel = kernel[..., None]
+        if kernel.shape[2] != image.shape[2]:
+            raise ValueError(f"channel mismatch: the image has {image.shape[2]} channels but the kernel "
+                             f"spans {kernel.shape[2]}; a kernel must span every channel of its input")
+    h, w = image.shape[:2]
+    k = kernel.shape[0]
+    (pt, pb), (pl, pr) = _pad_amounts(h, w, k, k, stride, padding)
+    if k > h + pt + pb or k > w + pl + pr:
+        raise ValueError(f"kernel {k}x{k} is larger than the padded image {h + pt + pb}x{w + pl + pr} "
+                         f"(image {h}x{w}, padding={padding!r}); use a smaller kernel or more padding")
+    padded = np.pad(image, ((pt, pb), (pl, pr), (0, 0)))
+    windows = sliding_window_view(padded, (k, k), axis=(0, 1))[::stride, ::stride]
+    # windows: (H', W', C, k, k); kernel: (k, k, C, F)
+    out = np.einsum("yxcij,ijcf->yxf", windows, kernel, optimize=True)
+    if reduce == "mean":
+        out = out / (k * k * kernel.shape[2])
+    if squeeze_channels or single:
+        out = out[..., 0]
+    return out
+
+
+def window_products(image, kernel, row, col, stride=1):
+    """Return the k x k window of a 2-D ``image`` at output (row, col) and its products with ``kernel``."""
+    image = _as_array(image, "image")
+    kernel = _as_array(kernel, "kernel")
+    if image.ndim != 2 or kernel.ndim != 2:
+        raise ValueError(f"window_products takes a 2-D image and a 2-D kernel; got {image.shape} and {kernel.shape}")
+    k = kernel.shape[0]
+    n_rows = output_size(image.shape[0], k, stride, strict=False)
+    n_cols = output_size(image.shape[1], k, stride, strict=False)
+    if not (0 <= row < n_rows and 0 <= col < n_cols):
+        raise ValueError(f"window ({row}, {col}) is outside the {n_rows}x{n_cols} output")
+    window = image[row * stride:row * stride + k, col * stride:col * stride + k]
+    return window, window * kernel
+
+
+# ---------------------------------------------------------------- activations
+
+def relu(x):
+    """Replace every negative value by zero."""
+    return np.maximum(_as_array(x, "x"), 0.0)
+
+
+def softmax(scores, axis=-1):
+    """Turn scores into probabilities that sum to 1 (shifted by the max, so large scores do not overflow)."""
+    scores = _as_array(scores, "scores")
+    shifted = scores - scores.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def flatten(x):
+    """Return ``x`` as one long vector, row by row (NumPy/Keras C order)."""
+    return np.asarray(x).reshape(-1)
+
+
+# -------------------------------------------------------------------- pooling
+
+def pool2d(fmap, size=2, stride=2, mode="max", padding="valid"):
+    """Summarise each size x size window of ``fmap`` (H, W) or (H, W, C) by max, avg, sum or l2.
+
+    ``padding='same'`` follows Keras: the output is ceil(H / stride) and the padded cells
+    are ignored (never the max, never counted in the average). With 'valid', rows and
+    columns that do not fill a whole window are dropped, as Keras does.
+    """
+    fmap = _as_array(fmap, "fmap")
+    if mode not in POOL_MODES:
+        raise ValueError(f"mode must be one of {POOL_MODES}; got {mode!r}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a whole number >= 1; got {size!r}")
+    stride = _check_stride(stride)
+    if padding not in ("valid", "same"):
+        raise ValueError(f"pooling padding must be 'valid' or 'same'; got {padding!r}")
+    if fmap.ndim not in (2, 3):
+        raise ValueError(f"fmap must be 2-D (H, W) or 3-D (H, W, C); got shape {fmap.shape}")
+    squeeze = fmap.ndim == 2
+    if squeeze:
+        fmap = fmap[..., None]
+    h, w = fmap.shape[:2]
+    (pt, pb), (pl, pr) = _pad_amounts(h, w, size, size, stride, padding)
+    if size > h + pt + pb or size > w + pl + pr:
+        raise ValueError(f"pool size {size} is larger than the feature map {h}x{w}; use a smaller size")
+    padded = np.pad(fmap, ((pt, pb), (pl, pr), (0, 0)), constant_values=np.nan)
+    windows = sliding_window_view(padded, (size, size), axis=(0, 1))[::stride, ::stride]
+    if mode == "max":
+        out = np.nanmax(windows, axis=(-2, -1))
+    elif mode == "avg":
+        out = np.nanmean(windows, axis=(-2, -1))
+    elif mode == "sum":
+        out = np.nansum(windows, axis=(-2, -1))
+    else:
+        out = np.sqrt(np.nansum(windows ** 2, axis=(-2, -1)))
+    return out[..., 0] if squeeze else out
+
+
+# ------------------------------------------------------------ parameter counts
+
+def conv_params(kernel_size, in_channels, filters, bias=True):
+    """Count the weights of a convolution layer: (k * k * in_channels + bias) * filters."""
+    return (kernel_size * kernel_size * in_channels + int(bias)) * filters
+
+
+def dense_params(n_in, n_out, bias=True):
+    """Count the weights of a fully connected layer: (n_in + bias) * n_out."""
+    return (n_in + int(bias)) * n_out
+
+
+def locally_connected_params(out_h, out_w, kernel_size, in_channels, filters, bias=True):
+    """Count the weights of a locally connected layer: a convolution whose weights are not shared."""
+    return out_h * out_w * conv_params(kernel_size, in_channels, filters, bias)

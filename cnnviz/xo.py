@@ -1,0 +1,98 @@
+"""Build the hand-made X/O network of seed 000 from ``cnnviz.ops``.
+
+A 9x9 image of +1 (stroke) and -1 (background) goes through three 3x3 filters
+(convolution averaged over the 9 products), ReLU, 2x2 max pooling with Keras 'same'
+padding (7x7 -> 4x4), pooling again (4x4 -> 2x2), and is flattened into 12 values,
+filter by filter. Each class "votes" with the positions where its own vector is strongest.
+"""
+import numpy as np
+
+from cnnviz import ops
+
+
+def make_x(size=9):
+    """Return a size x size X: +1 on both diagonals inside a one-pixel -1 border."""
+    image = -np.ones((size, size))
+    for i in range(1, size - 1):
+        image[i, i] = image[i, size - 1 - i] = 1
+    return image
+
+
+def make_o():
+    """Return the 9x9 O of seed 000: a ring of +1 on a -1 background."""
+    image = -np.ones((9, 9))
+    for c in (3, 4, 5):
+        image[1, c] = image[7, c] = 1
+    for r in (3, 4, 5):
+        image[r, 1] = image[r, 7] = 1
+    for r, c in ((2, 2), (2, 6), (6, 2), (6, 6)):
+        image[r, c] = 1
+    return image
+
+
+X = make_x()
+O = make_o()
+IMAGES = {"X": X, "O": O}
+
+FILTERS = {
+    "diagonal \\": np.array([[1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=float),
+    "cross x": np.array([[1, -1, 1], [-1, 1, -1], [1, -1, 1]], dtype=float),
+    "diagonal /": np.array([[-1, -1, 1], [-1, 1, -1], [1, -1, -1]], dtype=float),
+}
+
+# The 12 values seed 000 feeds to the network as an unknown new input.
+SEED_NEW_INPUT = np.array([0.9, 0.65, 0.45, 0.87, 0.96, 0.73, 0.23, 0.63, 0.44, 0.89, 0.94, 0.53])
+
+
+def check_image(image):
+    """Return ``image`` as a float array, or raise ValueError if it is not a 2-D grid of +1/-1 of at least 4x4."""
+    arr = np.asarray(image, dtype=float)
+    if arr.ndim != 2 or arr.shape[0] < 4 or arr.shape[1] < 4:
+        raise ValueError(f"the X/O network takes a 2-D image of at least 4x4 pixels; got shape {arr.shape}")
+    return arr
+
+
+def forward(image, filters=None):
+    """Run ``image`` through the X/O network and return every intermediate in a dict.
+
+    Keys: ``conv`` (F, 7, 7) averaged maps, ``relu``, ``pool1`` (F, 4, 4), ``pool2``
+    (F, 2, 2) and ``vector`` (4F,), the maps flattened one filter after another.
+    """
+    image = check_image(image)
+    kernels = list((filters or FILTERS).values())
+    conv = np.stack([ops.conv2d(image, k, reduce="mean") for k in kernels])
+    relu = ops.relu(conv)
+    pool1 = np.stack([ops.pool2d(m, 2, 2, "max", padding="same") for m in relu])
+    pool2 = np.stack([ops.pool2d(m, 2, 2, "max", padding="same") for m in pool1])
+    return {"conv": conv, "relu": relu, "pool1": pool1, "pool2": pool2, "vector": ops.flatten(pool2)}
+
+
+def class_vectors(filters=None):
+    """Return the 12-value vector of the clean X and of the clean O: what each class looks like."""
+    return {name: forward(image, filters)["vector"] for name, image in IMAGES.items()}
+
+
+def vote_mask(class_vector):
+    """Return True where a class vector reaches its maximum: the positions that vote for the class."""
+    v = np.asarray(class_vector)
+    return np.isclose(v, v.max())
+
+
+def votes(vector, filters=None):
+    """Score ``vector`` for each class: the mean of its values at that class's voting positions."""
+    vector = np.asarray(vector, dtype=float)
+    return {name: float(vector[vote_mask(cv)].mean()) for name, cv in class_vectors(filters).items()}
+
+
+def predict(image, filters=None):
+    """Return the class with the highest vote for ``image`` and the votes."""
+    scores = votes(forward(image, filters)["vector"], filters)
+    return max(scores, key=scores.get), scores
+
+
+def squared_error(target, output):
+    """Return seed 000's total error: the sum over classes of 1/2 (target - output)^2."""
+    target, output = np.asarray(target, dtype=float), np.asarray(output, dtype=float)
+    if target.shape != output.shape:
+        raise ValueError(f"target {target.shape} and output {output.shape} must have the same shape")
+    return float(0.5 * np.sum((target - output) ** 2))

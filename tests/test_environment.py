@@ -1,0 +1,45 @@
+"""Keep environment.yml (conda, Binder) and pyproject.toml (pip) listing the same packages."""
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# pip name -> conda-forge name, where they differ
+CONDA_NAMES = {}
+
+
+def _split(req):
+    """Return (name, version spec) of a requirement string."""
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+
+
+def pip_requirements():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = list(project["dependencies"]) + list(project["optional-dependencies"]["test"])
+    return dict(_split(r) for r in reqs)
+
+
+def conda_requirements():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    deps = [d for d in env["dependencies"] if isinstance(d, str)]
+    return dict(_split(d.replace("=", "==", 1) if re.match(r"^[\w.\-]+=[^=<>]", d) else d) for d in deps)
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    pip = {CONDA_NAMES.get(name, name): spec for name, spec in pip_requirements().items()}
+    conda = {name: spec for name, spec in conda_requirements().items() if name not in ("python", "pip")}
+    assert conda == pip, (
+        "environment.yml and pyproject.toml disagree; missing from environment.yml: "
+        f"{sorted(set(pip) - set(conda))}, only in environment.yml: {sorted(set(conda) - set(pip))}, "
+        f"different bounds: {sorted(n for n in set(pip) & set(conda) if pip[n] != conda[n])}")
+
+
+def test_environment_yml_installs_the_project_and_pins_python_311():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert "conda-forge" in env["channels"]
+    assert "python=3.11" in env["dependencies"]
+    pip_section = [d for d in env["dependencies"] if isinstance(d, dict)]
+    assert pip_section and "-e ." in pip_section[0]["pip"]

@@ -1,0 +1,167 @@
+"""Check cnnviz.ops: exact small examples, agreement with Keras layers, and clear errors."""
+import numpy as np
+import pytest
+
+from cnnviz import ops
+
+keras = pytest.importorskip("keras")
+
+
+# ------------------------------------------------------------ worked examples
+
+def test_seed003_5x5_example():
+    image = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+    kernel = [[0, 1, 2], [2, 2, 0], [0, 1, 2]]
+    np.testing.assert_array_equal(ops.conv2d(image, kernel), [[12, 12, 17], [10, 17, 19], [9, 6, 14]])
+
+
+def test_seed001_output_sizes():
+    assert ops.output_size(32, 3, stride=1, padding=0) == 30
+    image = np.zeros((32, 32, 3))
+    kernels = np.zeros((5, 5, 3, 10))
+    assert ops.conv2d(image, kernels).shape == (28, 28, 10)
+    # same padding keeps the size; stride 2 halves it (rounding up, as Keras does)
+    assert ops.output_size(7, 2, 2, "same") == 4
+    assert ops.output_size(6, 3, 1, 1) == 6
+
+
+def test_mean_reduce_divides_by_number_of_weights():
+    image = np.arange(16.0).reshape(4, 4)
+    kernel = np.ones((3, 3))
+    np.testing.assert_allclose(ops.conv2d(image, kernel, reduce="mean"), ops.conv2d(image, kernel) / 9)
+    rgb = np.ones((4, 4, 3))
+    np.testing.assert_allclose(ops.conv2d(rgb, np.ones((3, 3, 3)), reduce="mean"), np.ones((2, 2)))
+
+
+def test_single_filter_spans_all_channels():
+    rng = np.random.default_rng(1)
+    image, kernel = rng.normal(size=(6, 6, 3)), rng.normal(size=(3, 3, 3))
+    by_channel = sum(ops.conv2d(image[..., c], kernel[..., c]) for c in range(3))
+    np.testing.assert_allclose(ops.conv2d(image, kernel), by_channel)
+
+
+def test_relu_softmax_flatten():
+    np.testing.assert_array_equal(ops.relu([-2, 0, 3]), [0, 0, 3])
+    p = ops.softmax([1000.0, 1000.0, 0.0])
+    assert np.all(np.isfinite(p))
+    np.testing.assert_allclose(p, [0.5, 0.5, 0.0], atol=1e-12)
+    np.testing.assert_allclose(ops.softmax([[1.0, 2.0], [3.0, 3.0]]).sum(axis=-1), [1.0, 1.0])
+    np.testing.assert_array_equal(ops.flatten([[1, 2], [3, 4]]), [1, 2, 3, 4])
+
+
+def test_pooling_modes_by_hand():
+    fmap = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert ops.pool2d(fmap, mode="max")[0, 0] == 4
+    assert ops.pool2d(fmap, mode="avg")[0, 0] == 2.5
+    assert ops.pool2d(fmap, mode="sum")[0, 0] == 10
+    assert ops.pool2d(fmap, mode="l2")[0, 0] == pytest.approx(np.sqrt(30))
+
+
+def test_same_pooling_turns_7x7_into_4x4_then_2x2():
+    fmap = np.arange(49.0).reshape(7, 7)
+    p1 = ops.pool2d(fmap, padding="same")
+    assert p1.shape == (4, 4)
+    assert ops.pool2d(p1, padding="same").shape == (2, 2)
+    assert ops.pool2d(fmap, padding="valid").shape == (3, 3)
+    # the padded row and column are ignored: the last cell sees only fmap[6, 6]
+    assert p1[3, 3] == 48
+    assert ops.pool2d(fmap, padding="same", mode="avg")[3, 3] == 48
+
+
+def test_parameter_counts():
+    assert ops.conv_params(3, 3, 32) == 896
+    assert ops.dense_params(1024, 500) == 512500
+    assert ops.locally_connected_params(30, 30, 3, 1, 1) == 900 * 10
+    assert ops.dense_params(1000 * 1000, 1000, bias=False) == 10 ** 9
+
+
+# ----------------------------------------------------------- agreement with Keras
+
+CONV_CASES = [
+    # (H, W, C, F, k, stride, padding)
+    (7, 7, 1, 1, 3, 1, "valid"),
+    (9, 9, 1, 3, 3, 1, "same"),
+    (8, 10, 3, 4, 3, 2, "same"),
+    (11, 11, 3, 2, 5, 2, "valid"),
+    (10, 9, 2, 5, 2, 3, "same"),
+    (12, 12, 4, 3, 4, 3, "valid"),
+]
+
+
+@pytest.mark.parametrize("h,w,c,f,k,stride,padding", CONV_CASES)
+def test_conv2d_agrees_with_keras(h, w, c, f, k, stride, padding):
+    rng = np.random.default_rng(h * 100 + k * 10 + stride)
+    image = rng.normal(size=(h, w, c)).astype("float32")
+    kernel = rng.normal(size=(k, k, c, f)).astype("float32")
+    layer = keras.layers.Conv2D(f, (k, k), strides=stride, padding=padding, use_bias=False)
+    layer.build((1, h, w, c))
+    layer.set_weights([kernel])
+    expected = np.asarray(layer(image[None]))[0]
+    got = ops.conv2d(image, kernel, stride=stride, padding=padding)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+
+
+POOL_CASES = [(7, 7, 2, 2, "same"), (7, 7, 2, 2, "valid"), (8, 6, 3, 2, "same"), (9, 9, 3, 3, "valid"),
+              (10, 7, 2, 1, "same"), (5, 5, 3, 2, "same")]
+
+
+@pytest.mark.parametrize("h,w,size,stride,padding", POOL_CASES)
+@pytest.mark.parametrize("mode,layer_cls", [("max", "MaxPooling2D"), ("avg", "AveragePooling2D")])
+def test_pool2d_agrees_with_keras(h, w, size, stride, padding, mode, layer_cls):
+    rng = np.random.default_rng(h * w + size)
+    fmap = rng.normal(size=(h, w, 3)).astype("float32")
+    layer = getattr(keras.layers, layer_cls)(pool_size=size, strides=stride, padding=padding)
+    expected = np.asarray(layer(fmap[None]))[0]
+    got = ops.pool2d(fmap, size, stride, mode, padding)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_seed003_cifar_model_has_528054_parameters():
+    counted = (ops.conv_params(2, 3, 16) + ops.conv_params(2, 16, 32) + ops.conv_params(2, 32, 64)
+               + ops.dense_params(4 * 4 * 64, 500) + ops.dense_params(500, 10))
+    L = keras.layers
+    model = keras.Sequential([
+        keras.Input((32, 32, 3)),
+        L.Conv2D(16, 2, padding="same", activation="relu"), L.MaxPooling2D(2),
+        L.Conv2D(32, 2, padding="same", activation="relu"), L.MaxPooling2D(2),
+        L.Conv2D(64, 2, padding="same", activation="relu"), L.MaxPooling2D(2),
+        L.Dropout(0.3), L.Flatten(), L.Dense(500, activation="relu"), L.Dropout(0.4),
+        L.Dense(10, activation="softmax"),
+    ])
+    assert counted == 528054
+    assert model.count_params() == 528054
+
+
+# ------------------------------------------------------------------ bad input
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: ops.conv2d(np.zeros(5), np.ones((3, 3))), "2-D .* or 3-D"),
+    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3, 1))), "2-D kernel"),
+    (lambda: ops.conv2d(np.zeros((5, 5, 3)), np.ones((3, 3))), "spanning its 3 channels"),
+    (lambda: ops.conv2d(np.zeros((2, 2)), np.ones((3, 3))), "larger than the padded image"),
+    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), stride=0), "stride must be"),
+    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), stride=1.5), "stride must be"),
+    (lambda: ops.conv2d(np.zeros((5, 5, 3)), np.ones((3, 3, 2, 4))), "channel mismatch"),
+    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 2))), "must be square"),
+    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), padding="full"), "padding must be"),
+    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), reduce="max"), "reduce must be"),
+    (lambda: ops.conv2d([["a"]], np.ones((1, 1))), "array of numbers"),
+    (lambda: ops.pool2d(np.zeros((4, 4)), mode="median"), "mode must be one of"),
+    (lambda: ops.pool2d(np.zeros((4, 4)), padding=1), "'valid' or 'same'"),
+    (lambda: ops.pool2d(np.zeros((4, 4, 1, 1))), "2-D .* or 3-D"),
+    (lambda: ops.pool2d(np.zeros((2, 2)), size=3), "larger than the feature map"),
+    (lambda: ops.output_size(7, 3, stride=3), "does not tile"),
+    (lambda: ops.output_size(3, 5), "larger than the padded input"),
+    (lambda: ops.output_size(0, 3), "input size n must be"),
+])
+def test_bad_input_raises_clear_error(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_non_tiling_stride_message_suggests_strides_that_fit():
+    with pytest.raises(ValueError, match=r"Strides that tile here: \[1, 2, 4\]"):
+        ops.output_size(7, 3, stride=3)
+    assert ops.output_size(7, 3, stride=3, strict=False) == 2
