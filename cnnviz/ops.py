@@ -144,6 +144,26 @@ def conv2d(image, kernel, stride=1, padding="valid", reduce="sum"):
     return out
 
 
+def locally_connected2d(image, kernels, stride=1):
+    """Apply a different k x k kernel at every output position of a 2-D image (no weight sharing).
+
+    ``kernels`` has shape (H', W', k, k): one kernel per output pixel. With all kernels equal
+    this is exactly ``conv2d``; the difference is how many weights must be learned.
+    """
+    image = _as_array(image, "image")
+    kernels = _as_array(kernels, "kernels")
+    if image.ndim != 2 or kernels.ndim != 4 or kernels.shape[2] != kernels.shape[3]:
+        raise ValueError(f"locally_connected2d takes a 2-D image and kernels (H', W', k, k); "
+                         f"got {image.shape} and {kernels.shape}")
+    k = kernels.shape[2]
+    stride = _check_stride(stride)
+    windows = sliding_window_view(image, (k, k))[::stride, ::stride]
+    if windows.shape[:2] != kernels.shape[:2]:
+        raise ValueError(f"kernels must have one k x k kernel per output pixel: expected leading shape "
+                         f"{windows.shape[:2]}, got {kernels.shape[:2]}")
+    return np.einsum("yxij,yxij->yx", windows, kernels)
+
+
 def window_products(image, kernel, row, col, stride=1):
     """Return the k x k window of a 2-D ``image`` at output (row, col) and its products with ``kernel``."""
     image = _as_array(image, "image")
@@ -233,3 +253,39 @@ def dense_params(n_in, n_out, bias=True):
 def locally_connected_params(out_h, out_w, kernel_size, in_channels, filters, bias=True):
     """Count the weights of a locally connected layer: a convolution whose weights are not shared."""
     return out_h * out_w * conv_params(kernel_size, in_channels, filters, bias)
+
+
+# ------------------------------------------- seed 001's path and plain explanations
+
+def slide_row_weights(image, weights, padding=0):
+    """Slide a row of weights along every row of a 2-D ``image`` (seed 001's cases 2-4).
+
+    Each output pixel is sum_j weights[j] * image[r, c + j]: the neighbours to the right
+    share the weights. ``padding`` zeros are added at the left and right ends of each row.
+    """
+    image = _as_array(image, "image")
+    weights = _as_array(weights, "weights")
+    padding = _check_padding(padding)
+    if image.ndim != 2 or weights.ndim != 1:
+        raise ValueError(f"slide_row_weights takes a 2-D image and a 1-D row of weights; "
+                         f"got {image.shape} and {weights.shape}")
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be a whole number of zeros here; got {padding!r}")
+    padded = np.pad(image, ((0, 0), (padding, padding)))
+    if weights.size > padded.shape[1]:
+        raise ValueError(f"{weights.size} weights do not fit in a row of {padded.shape[1]} pixels; "
+                         f"use fewer weights or more padding")
+    return sliding_window_view(padded, weights.size, axis=1) @ weights
+
+
+def explain_output_size(n, kernel, stride=1, padding=0):
+    """Return (output size or None, a plain sentence): the formula with the numbers, or why it does not tile."""
+    try:
+        out = output_size(n, kernel, stride, padding)
+    except ValueError as err:
+        return None, f"No output size: {err}"
+    if padding == "same":
+        return out, f"padding='same': output = ceil(n / stride) = ceil({n} / {stride}) = {out}"
+    pad = 0 if padding == "valid" else padding
+    return out, (f"output = (n - kernel + 2*padding) / stride + 1 = ({n} - {kernel} + 2*{pad}) / {stride} + 1 "
+                 f"= {out}: the window lands at {out} positions along each axis")

@@ -165,3 +165,15 @@ def test_non_tiling_stride_message_suggests_strides_that_fit():
     with pytest.raises(ValueError, match=r"Strides that tile here: \[1, 2, 4\]"):
         ops.output_size(7, 3, stride=3)
     assert ops.output_size(7, 3, stride=3, strict=False) == 2
+
+
+def test_locally_connected_equals_conv_when_all_kernels_are_equal():
+    rng = np.random.default_rng(3)
+    image, kernel = rng.normal(size=(6, 5)), rng.normal(size=(3, 3))
+    kernels = np.broadcast_to(kernel, (4, 3, 3, 3))
+    np.testing.assert_allclose(ops.locally_connected2d(image, kernels), ops.conv2d(image, kernel))
+    kernels = rng.normal(size=(4, 3, 3, 3))
+    out = ops.locally_connected2d(image, kernels)
+    assert out[1, 2] == pytest.approx((image[1:4, 2:5] * kernels[1, 2]).sum())
+    with pytest.raises(ValueError, match="one k x k kernel per output pixel"):
+        ops.locally_connected2d(image, kernels[:3])
