@@ -56,3 +56,136 @@ def _conv_32_filters_rgb():
 @exercise("01.4", hint="the output size is (n - kernel + 2*padding) / stride + 1: ops.output_size(n, kernel, stride, padding).")
 def _output_size_64_5_1_0():
     return ops.output_size(64, 5, 1, 0)
+
+
+# ------------------------------------------------------------------ notebooks 02-04 (the X/O network)
+
+def _xo():
+    from cnnviz import xo  # imported here so this module stays light for notebook 01
+
+    return xo
+
+
+@exercise("02.1", hint="take the 3x3 window of the X at rows 2-4, columns 3-5, multiply it cell by cell with "
+                       "filter 2 ('cross x'), add the 9 products and divide by 9; give a fraction such as -1/9.")
+def _x_filter2_window_2_3():
+    xo = _xo()
+    return xo.forward(xo.X)["conv"][1][2, 3]
+
+
+@exercise("02.2", hint="(n - kernel + 2*padding) / stride + 1, with n=28, kernel=5, stride=1, padding=2.")
+def _output_size_28_5_1_2():
+    return ops.output_size(28, 5, 1, 2)
+
+
+@exercise("02.3", hint="give (height, width, depth): each side is (64 - 3) / 1 + 1 and the depth is the number "
+                       "of filters, because each filter spans all 3 input channels and gives one map.")
+def _shape_64x64x3_16_filters():
+    return ops.conv2d(np.zeros((64, 64, 3)), np.zeros((3, 3, 3, 16))).shape
+
+
+@exercise("02.4", hint="a filter spans every channel: 5 * 5 weights per channel, times 3 channels (no bias).")
+def _weights_one_5x5_rgb_filter():
+    return ops.conv_params(5, 3, 1, bias=False)
+
+
+@exercise("03.1", hint="average the four values in the top-left 2x2 window of the O's ReLU map for filter 1, "
+                       "xo.forward(xo.O)['relu'][0]; give a fraction such as 1/6.")
+def _o_relu1_avg_pool_corner():
+    xo = _xo()
+    return ops.pool2d(xo.forward(xo.O)["relu"][0], 2, 2, "avg", "same")[0, 0]
+
+
+@exercise("03.2", hint="with padding='same' a stride-2 pooling gives ceil(n / 2) along each side.")
+def _same_pool_13():
+    return ops.output_size(13, 2, 2, "same")
+
+
+@exercise("03.3", hint="a 3x3 pooling window with stride 2 and no padding: (7 - 3) / 2 + 1 along each side.")
+def _valid_pool_7_3_2():
+    return ops.output_size(7, 3, 2, 0)
+
+
+@exercise("03.4", hint="compare xo.forward(xo.O)['pool2'] with xo.forward(xo.shift(xo.O, 1, 0))['pool2'] and count "
+                       "the values that differ (out of 12); np.isclose helps.")
+def _changes_after_shifting_o_down():
+    xo = _xo()
+    return int(np.sum(~np.isclose(xo.forward(xo.O)["pool2"], xo.forward(xo.shift(xo.O, 1, 0))["pool2"])))
+
+
+@exercise("04.1", hint="take the O's 12 values at the 5 positions where X votes (where the X vector is 1) "
+                       "and average them; give a fraction such as 5/9.")
+def _x_vote_for_clean_o():
+    xo = _xo()
+    return xo.votes(xo.class_vectors()["O"])["X"]
+
+
+@exercise("04.2", hint="softmax([1, 5/9]): exp(1) / (exp(1) + exp(5/9)).")
+def _softmax_of_clean_x_votes():
+    return ops.softmax([1.0, 5 / 9])[0]
+
+
+@exercise("04.3", hint="seed 000's total error: the sum of 1/2 (target - output)^2 over the 4 classes, "
+                       "target [0, 0, 1, 0], output [0.25, 0.25, 0.25, 0.25].")
+def _seed_error_undecided():
+    return _xo().squared_error([0, 0, 1, 0], [0.25, 0.25, 0.25, 0.25])
+
+
+@exercise("04.4", hint="run xo.predict(xo.thicken(xo.O)) and read the class it names: 'X' or 'O'.")
+def _prediction_for_bold_o():
+    xo = _xo()
+    return xo.predict(xo.thicken(xo.O))[0]
+
+
+# ------------------------------------------------------------------ notebook 07 (what the network learned)
+
+def _explain():
+    from cnnviz import explain
+    return explain
+
+
+@exercise("07.1", hint="go layer by layer: rf_out = rf_in + (kernel - 1) * jump_in and jump_out = jump_in * stride, "
+                       "starting from rf = 1, jump = 1; or explain.receptive_fields([...], (32, 32)).")
+def _rf_conv5_pool_conv3_pool_conv3():
+    specs = [("conv", 5, 1), ("pool", 2, 2), ("conv", 3, 1), ("pool", 2, 2), ("conv", 3, 1)]
+    return _explain().receptive_fields(specs, (32, 32))[-1]["rf"][0]
+
+
+@exercise("07.2", hint="the jump multiplies by each stride on the way: three 2x2 poolings of stride 2 before "
+                       "the layer give 2 * 2 * 2; stride-1 convolutions do not change it.")
+def _jump_after_three_pools():
+    specs = [("conv", 3, 1, "same"), ("pool", 2, 2), ("conv", 3, 1, "same"), ("pool", 2, 2),
+             ("conv", 3, 1, "same"), ("pool", 2, 2), ("conv", 3, 1, "same")]
+    return _explain().receptive_fields(specs, (64, 64))[-1]["jump"][0]
+
+
+@exercise("07.3", hint="along each side the patch starts at 0, 4, 8, ... up to 32 - 8 = 24 "
+                       "(explain.patch_starts(32, 8, 4)); one copy per (row start, column start) pair.")
+def _occlusion_copies_32_8_4():
+    return len(_explain().patch_starts(32, 8, 4)) ** 2
+
+
+# ------------------------------------------------------------------ notebook 05
+
+def _seed000_params(n):
+    """Count seed 000's weights for an n x n RGB input: two 3x3 conv + 2x2 pool blocks, Dense 128, Dense 1."""
+    side = ops.output_size(ops.output_size(n, 3) // 2, 3) // 2
+    return (ops.conv_params(3, 3, 32) + ops.conv_params(3, 32, 32)
+            + ops.dense_params(side * side * 32, 128) + ops.dense_params(128, 1))
+
+
+@exercise("05.1", hint="follow the sizes: 3x3 valid conv takes 2 pixels off, 2x2 pooling halves (rounding "
+                       "down); the Dense(128) layer gets side*side*32 inputs: ops.dense_params(n_in, 128).")
+def _seed000_params_at_128():
+    return _seed000_params(128)
+
+
+@exercise("05.2", hint="steps_per_epoch counts batches, not images: multiply by the batch size.")
+def _seed002_images_per_epoch():
+    return 5000 * 32
+
+
+@exercise("05.3", hint="Conv2D(32, 3, 3) means 3x3 kernels with stride 3: "
+                       "ops.output_size(64, 3, stride=3, strict=False).")
+def _conv_32_3_3_on_64():
+    return ops.output_size(64, 3, 3, strict=False)

@@ -289,3 +289,26 @@ def explain_output_size(n, kernel, stride=1, padding=0):
     pad = 0 if padding == "valid" else padding
     return out, (f"output = (n - kernel + 2*padding) / stride + 1 = ({n} - {kernel} + 2*{pad}) / {stride} + 1 "
                  f"= {out}: the window lands at {out} positions along each axis")
+
+
+# Classic hand-made 3x3 kernels for photos (notebook 02): edges, outline, blur, sharpen.
+CLASSIC_KERNELS = {
+    "vertical edges": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float),
+    "horizontal edges": np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=float),
+    "outline": np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], dtype=float),
+    "blur": np.full((3, 3), 1 / 9),
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=float),
+}
+
+
+def stack_kernels(kernels, channel_weights=(1 / 3, 1 / 3, 1 / 3)):
+    """Turn F 2-D kernels (k, k) into one (k, k, C, F) bank whose every filter spans all C channels.
+
+    Filter f applies ``kernels[f]`` to channel c scaled by ``channel_weights[c]`` and adds the
+    channels up: with equal weights it sees the photo's brightness.
+    """
+    kernels = [_as_array(k, "kernel") for k in kernels]
+    if not kernels or any(k.ndim != 2 or k.shape != kernels[0].shape for k in kernels):
+        raise ValueError(f"stack_kernels needs 2-D kernels of one shape; got {[k.shape for k in kernels]}")
+    weights = _as_array(channel_weights, "channel_weights")
+    return np.stack(kernels, axis=-1)[:, :, None, :] * weights[None, None, :, None]

@@ -34,6 +34,9 @@ def matrix(values, ax=None, annotate=True, fmt="{:g}", cmap="gray_r", vmin=None,
 
 
 # ------------------------------------------------ the X/O network, by hand (notebooks 02-04)
+# Grids are drawn with pcolormesh and their numbers as glyph outlines (one collection per
+# distinct label): many times faster than imshow + one Text per cell, which keeps the
+# widgets' redraws under 100 ms. ``ax.cnnviz_grid['labels']`` keeps the labels shown.
 
 def _format(value, fmt):
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -41,45 +44,113 @@ def _format(value, fmt):
     return fmt(value) if callable(fmt) else fmt.format(value)
 
 
-def _text_color(img, value):
-    """Return black or white, whichever reads better on the cell colour of ``value``."""
-    if not np.isfinite(value):
-        return "black"
-    r, g, b, _ = img.cmap(img.norm(value))
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
-
-
-def annotate(ax, values, fmt="{:.2f}", fontsize=8):
-    """Write each value of the grid drawn on ``ax`` in its cell (NaN cells stay empty); return the texts."""
+def _text_colors(mappable, values):
+    """Return black or white for each value, whichever reads better on its cell colour."""
     values = np.asarray(values, dtype=float)
-    img = ax.images[-1]
-    texts = [ax.text(c, r, _format(v, fmt), ha="center", va="center", fontsize=fontsize,
-                     color=_text_color(img, v)) for (r, c), v in np.ndenumerate(values)]
-    ax.cnnviz_grid = {"texts": texts, "fmt": fmt, "shape": values.shape}
-    return texts
+    rgba = mappable.cmap(mappable.norm(values))
+    light = rgba[..., 0] * 0.299 + rgba[..., 1] * 0.587 + rgba[..., 2] * 0.114 > 0.5
+    return np.where(light | ~np.isfinite(values), "black", "white")
+
+
+_GLYPHS = {}
+
+
+def _glyph_path(label, fontsize):
+    """Return the outline of ``label`` in points, centred on (0, 0) (cached: labels repeat a lot)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+    from matplotlib.transforms import Affine2D
+
+    key = (label, fontsize)
+    if key not in _GLYPHS:
+        path = TextPath((0, 0), label, size=fontsize, prop=FontProperties(family="DejaVu Sans"))
+        low, high = path.vertices.min(0), path.vertices.max(0)  # control points: close enough to centre on
+        _GLYPHS[key] = path.transformed(Affine2D().translate(*(-(low + high) / 2)))
+    return _GLYPHS[key]
+
+
+def labels_at(ax, xy, labels, colors="black", fontsize=8):
+    """Write short labels centred at data points ``xy``, as glyph outlines in one collection; return it.
+
+    One collection holding every label draws many times faster than one Text per cell.
+    """
+    from matplotlib.collections import PathCollection
+    from matplotlib.transforms import Affine2D
+
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    labels = np.asarray(labels, dtype=object).reshape(-1)
+    colors = np.asarray(colors, dtype=object)
+    colors = np.broadcast_to(colors.reshape(-1) if colors.ndim else colors, labels.shape)
+    keep = np.array([bool(label) for label in labels], dtype=bool)
+    scale = Affine2D().scale(1 / 72) + ax.figure.dpi_scale_trans  # points -> pixels, at any dpi
+    collection = PathCollection([_glyph_path(label, fontsize) for label in labels[keep]], offsets=xy[keep],
+                                offset_transform=ax.transData, transform=scale,
+                                facecolors=list(colors[keep]), edgecolors="none")
+    ax.add_collection(collection, autolim=False)
+    return [collection]
+
+
+def _boxes(ax, rects, **kwargs):
+    """Draw rectangles (x, y, width, height) in data units as one collection; return it."""
+    from matplotlib.collections import PolyCollection
+
+    verts = [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in rects]
+    collection = PolyCollection(verts, **kwargs)
+    ax.add_collection(collection, autolim=False)
+    return collection
+
+
+def _write_labels(ax, values):
+    grid = ax.cnnviz_grid
+    values = np.asarray(values, dtype=float)
+    for collection in grid["collections"]:
+        collection.remove()
+    grid["collections"], grid["labels"] = [], None
+    if grid["fmt"] is None:
+        return None
+    labels = np.array([_format(v, grid["fmt"]) for v in values.flat], dtype=object).reshape(values.shape)
+    rows, cols = np.indices(values.shape)
+    grid["collections"] = labels_at(ax, np.column_stack([cols.ravel(), rows.ravel()]), labels,
+                                    _text_colors(grid["mesh"], values), grid["fontsize"])
+    grid["labels"] = labels
+    return labels
 
 
 def heatmap(values, ax=None, fmt="{:.2f}", cmap="RdBu_r", vmin=-1, vmax=1, title=None, marks=None, fontsize=8):
-    """Draw an annotated heatmap: coloured cells, each with its value; outline the (row, col) cells in ``marks``."""
+    """Draw an annotated heatmap: coloured cells, each with its value; outline the (row, col) cells in ``marks``.
+
+    ``fmt`` is a format string, a function of one value (e.g. ``xo.ninths``) or None (no
+    numbers). NaN cells stay empty. The labels written are in ``ax.cnnviz_grid['labels']``.
+    """
     values = np.asarray(values, dtype=float)
-    ax = matrix(values, ax=ax, annotate=False, cmap=cmap, vmin=vmin, vmax=vmax, title=title)
-    annotate(ax, values, fmt, fontsize)
-    for r, c in marks if marks is not None else []:
-        ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="magenta", lw=2.5))
+    if values.ndim != 2:
+        raise ValueError(f"heatmap draws a 2-D array; got shape {values.shape}")
+    h, w = values.shape
+    ax = _ax(ax, figsize=(0.5 * w + 1, 0.5 * h + 1))
+    mesh = ax.pcolormesh(np.arange(w + 1) - 0.5, np.arange(h + 1) - 0.5, np.ma.masked_invalid(values), cmap=cmap,
+                         vmin=vmin, vmax=vmax, edgecolors="#cccccc", linewidth=0.5)
+    ax.set_xlim(-0.5, w - 0.5)
+    ax.set_ylim(h - 0.5, -0.5)
+    ax.set_aspect("equal")
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.cnnviz_grid = {"fmt": fmt, "fontsize": fontsize, "shape": values.shape, "collections": [], "mesh": mesh}
+    _write_labels(ax, values)
+    if marks is not None and len(marks):
+        _boxes(ax, [(c - 0.5, r - 0.5, 1, 1) for r, c in marks], facecolors="none", edgecolors="magenta",
+               linewidths=2.5)
     return ax
 
 
 def update_heatmap(ax, values):
     """Redraw a heatmap made by ``heatmap`` with new values of the same shape, reusing its artists (fast)."""
     values = np.asarray(values, dtype=float)
-    grid = ax.cnnviz_grid
-    if values.shape != grid["shape"]:
-        raise ValueError(f"update_heatmap needs values of shape {grid['shape']}; got {values.shape}")
-    img = ax.images[-1]
-    img.set_data(values)
-    for text, v in zip(grid["texts"], values.flat):
-        text.set_text(_format(v, grid["fmt"]))
-        text.set_color(_text_color(img, v))
+    if values.shape != ax.cnnviz_grid["shape"]:
+        raise ValueError(f"update_heatmap needs values of shape {ax.cnnviz_grid['shape']}; got {values.shape}")
+    ax.cnnviz_grid["mesh"].set_array(np.ma.masked_invalid(values))
+    _write_labels(ax, values)
     return ax
 
 
@@ -94,11 +165,8 @@ def heatmaps(arrays, titles=None, axes=None, **kwargs):
 
 
 def image_grid(image, ax=None, title=None, values=True):
-    """Draw a +1/-1 image as black (+1) and white (-1) cells, with the values written in."""
-    image = np.asarray(image, dtype=float)
-    if values:
-        return heatmap(image, ax=ax, fmt="{:g}", cmap="gray_r", vmin=-1, vmax=1, title=title)
-    return matrix(image, ax=ax, annotate=False, cmap="gray_r", vmin=-1, vmax=1, title=title)
+    """Draw a +1/-1 image as black (+1) and white (-1) cells, with the values written in (or not)."""
+    return heatmap(image, ax=ax, fmt="{:g}" if values else None, cmap="gray_r", vmin=-1, vmax=1, title=title)
 
 
 def highlight(ax, row, col, size=3, color="gold", lw=3):
@@ -162,56 +230,70 @@ def windows(n, kernel, stride=1, padding=0, ax=None):
         raise ValueError(f"windows draws padding 'valid' or a whole number of zeros >= 0; got {padding!r}")
     span = n + 2 * pad
     if kernel > span:
-        raise ValueError(f"kernel {kernel} is larger than the padded input {span}; use a smaller kernel or more padding")
+        raise ValueError(f"kernel {kernel} is larger than the padded input {span}; "
+                         f"use a smaller kernel or more padding")
     out = (span - kernel) // stride + 1
     reach = (out - 1) * stride + kernel
-    for i in range(span):
-        zero = i < pad or i >= pad + n
-        missed = i >= reach
-        ax.add_patch(plt.Rectangle((i, 0), 1, 1, facecolor="#f4cccc" if missed else ("#eeeeee" if zero else "white"),
-                                   edgecolor="grey", hatch="//" if zero else None))
-        ax.text(i + 0.5, 0.5, "0" if zero else str(int(i - pad)), ha="center", va="center", fontsize=7)
-    for j in range(out):
-        ax.add_patch(plt.Rectangle((j * stride + 0.08, -1.2 - j), kernel - 0.16, 0.8, facecolor="#9fc5e8",
-                                   edgecolor="#0b5394"))
-        ax.text(j * stride + kernel / 2, -0.8 - j, f"window {j + 1}", ha="center", va="center", fontsize=7)
-    if reach < span:
-        ax.add_patch(plt.Rectangle((out * stride + 0.08, -1.2 - out), kernel - 0.16, 0.8, fill=False,
-                                   edgecolor="red", ls="--", lw=1.5))
-        ax.text(out * stride + kernel / 2, -0.8 - out, "does not fit", ha="center", va="center", fontsize=7, color="red")
+    cells = np.arange(span)
+    zero = (cells < pad) | (cells >= pad + n)
+    _boxes(ax, [(i, 0, 1, 1) for i in cells if not zero[i] and i < reach], facecolors="white", edgecolors="grey")
+    _boxes(ax, [(i, 0, 1, 1) for i in cells if zero[i]], facecolors="#eeeeee", edgecolors="grey", hatch="//")
+    _boxes(ax, [(i, 0, 1, 1) for i in cells if not zero[i] and i >= reach], facecolors="#f4cccc", edgecolors="red")
+    _boxes(ax, [(j * stride + 0.08, -1.2 - j, kernel - 0.16, 0.8) for j in range(out)], facecolors="#9fc5e8",
+           edgecolors="#0b5394")
+    spots = [(i + 0.5, 0.5) for i in cells] + [(j * stride + kernel / 2, -0.8 - j) for j in range(out)]
+    names = ["0" if zero[i] else str(i - pad) for i in cells]
+    names += [f"window {j + 1}" if kernel >= 4 else str(j + 1) for j in range(out)]
+    labels_at(ax, spots, names, fontsize=7)
+    missing = reach < span
+    if missing:
+        _boxes(ax, [(out * stride + 0.08, -1.2 - out, kernel - 0.16, 0.8)], facecolors="none", edgecolors="red",
+               linestyles="--", linewidths=1.5)
+        labels_at(ax, [(out * stride + kernel / 2, -0.8 - out)], ["?"], colors="red", fontsize=8)
+    ax.cnnviz_windows = {"starts": [j * stride - pad for j in range(out)],
+                         "uncovered": [int(i - pad) for i in cells if not zero[i] and i >= reach]}
     ax.set_xlim(-0.5, max(span, out * stride + kernel) + 0.5)
-    ax.set_ylim(-out - 1.5, 1.3)
+    ax.set_ylim(-out - 1.5 - missing, 1.3)
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
 
 
 def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.2f}"):
-    """Draw a feature map with its pooling windows outlined, beside the pooled map."""
+    """Draw a feature map with its pooling windows outlined (padding hatched), beside the pooled map."""
     from cnnviz import ops
 
-    fmap = np.asarray(fmap, dtype=float)
+    fmap, pooled = np.asarray(fmap, dtype=float), np.asarray(pooled, dtype=float)
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(8, 3.8))
     vmax = max(1.0, float(np.nanmax(np.abs(fmap))), float(np.nanmax(np.abs(pooled))))
     heatmap(fmap, ax=axes[0], fmt=fmt, vmin=-vmax, vmax=vmax, title=f"feature map {fmap.shape[0]}x{fmap.shape[1]}")
+    h, w = fmap.shape
     (top, bottom), (left, right) = ((0, 0), (0, 0)) if padding == "valid" else (
-        ops.same_padding(fmap.shape[0], size, stride), ops.same_padding(fmap.shape[1], size, stride))
-    for r in range(-top, fmap.shape[0] + bottom):
-        for c in range(-left, fmap.shape[1] + right):
-            if not (0 <= r < fmap.shape[0] and 0 <= c < fmap.shape[1]):
-                axes[0].add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="#eeeeee", edgecolor="grey",
-                                                hatch="//", lw=0.5))
+        ops.same_padding(h, size, stride), ops.same_padding(w, size, stride))
+    padded = [(r, c) for r in range(-top, h + bottom) for c in range(-left, w + right)
+              if not (0 <= r < h and 0 <= c < w)]
+    _boxes(axes[0], [(c - 0.5, r - 0.5, 1, 1) for r, c in padded], facecolors="#eeeeee", edgecolors="grey", hatch="//")
+    axes[0].cnnviz_pool = {"padded": padded, "windows": [(r * stride - top, c * stride - left)
+                                                         for r, c in np.ndindex(*pooled.shape)]}
     colors = plt.cm.tab10.colors
-    for r in range(pooled.shape[0]):
-        for c in range(pooled.shape[1]):
-            inset = 0.06 * ((r + c) % 2)
-            axes[0].add_patch(plt.Rectangle((c * stride - left - 0.5 + inset, r * stride - top - 0.5 + inset),
-                                            size - 2 * inset, size - 2 * inset, fill=False, lw=2,
-                                            edgecolor=colors[(r * pooled.shape[1] + c) % 10]))
-    axes[0].set_xlim(-0.5 - left, fmap.shape[1] - 0.5 + right)
-    axes[0].set_ylim(fmap.shape[0] - 0.5 + bottom, -0.5 - top)
+    inset = [0.06 * ((r + c) % 2) for r in range(pooled.shape[0]) for c in range(pooled.shape[1])]
+    _boxes(axes[0], [(c * stride - left - 0.5 + i, r * stride - top - 0.5 + i, size - 2 * i, size - 2 * i)
+                     for (r, c), i in zip(np.ndindex(*pooled.shape), inset)],
+           facecolors="none", linewidths=2, edgecolors=[colors[k % 10] for k in range(pooled.size)])
+    axes[0].set_xlim(-0.5 - left, w - 0.5 + right)
+    axes[0].set_ylim(h - 0.5 + bottom, -0.5 - top)
     heatmap(pooled, ax=axes[1], fmt=fmt, vmin=-vmax, vmax=vmax, title=f"pooled {pooled.shape[0]}x{pooled.shape[1]}")
+    return axes
+
+
+def update_pooling(axes, fmap, pooled):
+    """Redraw a ``pooling`` figure with new values of the same shapes (same windows), reusing its artists."""
+    fmap, pooled = np.asarray(fmap, dtype=float), np.asarray(pooled, dtype=float)
+    vmax = max(1.0, float(np.nanmax(np.abs(fmap))), float(np.nanmax(np.abs(pooled))))
+    for ax, values in zip(axes, (fmap, pooled)):
+        ax.cnnviz_grid["mesh"].set_clim(-vmax, vmax)
+        update_heatmap(ax, values)
     return axes
 
 
@@ -220,15 +302,29 @@ def votes_bar(scores, probs=None, ax=None):
     ax = _ax(ax, figsize=(4, 3))
     names = list(scores)
     x = np.arange(len(names))
-    width = 0.38 if probs is not None else 0.6
-    bars = ax.bar(x - (width / 2 if probs is not None else 0), [scores[n] for n in names], width, label="vote (average)")
-    ax.bar_label(bars, fmt="%.3f", fontsize=8)
-    if probs is not None:
-        bars = ax.bar(x + width / 2, [probs[n] for n in names], width, label="softmax probability")
-        ax.bar_label(bars, fmt="%.3f", fontsize=8)
+    series = [("vote (average)", scores)] + ([("softmax probability", probs)] if probs is not None else [])
+    width = 0.8 / len(series)
+    ax.cnnviz_bars = []
+    for i, (label, values) in enumerate(series):
+        heights = [values[n] for n in names]
+        bars = ax.bar(x + (i - (len(series) - 1) / 2) * width, heights, width, label=label)
+        texts = [ax.text(b.get_x() + b.get_width() / 2, v + 0.02, f"{v:.3f}", ha="center", fontsize=8)
+                 for b, v in zip(bars, heights)]
+        ax.cnnviz_bars.append((bars, texts))
     ax.set_xticks(x, names)
     ax.set_ylim(0, 1.15)
     ax.legend(fontsize=8, loc="upper right")
+    return ax
+
+
+def update_votes_bar(ax, scores, probs=None):
+    """Move the bars and numbers of a ``votes_bar`` chart to new values (same classes), reusing its artists."""
+    series = [scores] + ([probs] if probs is not None else [])
+    for (bars, texts), values in zip(ax.cnnviz_bars, series):
+        for bar, text, v in zip(bars, texts, values.values()):
+            bar.set_height(v)
+            text.set_y(v + 0.02)
+            text.set_text(f"{v:.3f}")
     return ax
 
 
@@ -245,18 +341,218 @@ def loss_curve(history, ax=None, keys=("loss",), title=None):
 
 
 def show_image(image, ax=None, title=None, cmap=None, symmetric=False):
-    """Show a photo (H, W, 3) or a feature map (H, W) without axes; ``symmetric`` centres the colours on 0."""
+    """Show a photo (H, W, 3) or a feature map (H, W) without axes.
+
+    ``symmetric`` centres the colours on 0 and saturates the strongest 1% of values, so that
+    faint edges stay visible next to a few very strong ones.
+    """
     image = np.asarray(image)
     ax = _ax(ax, figsize=(4, 3))
     kwargs = {}
     if image.ndim == 2:
         kwargs["cmap"] = cmap or ("RdBu_r" if symmetric else "gray")
         if symmetric:
-            lim = float(np.abs(image).max()) or 1.0
+            lim = float(np.percentile(np.abs(image), 99)) or 1.0
             kwargs.update(vmin=-lim, vmax=lim)
     ax.imshow(image, **kwargs)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
         ax.set_title(title, fontsize=9)
+    return ax
+
+
+# ----------------------------------------------- what the network learned (notebook 07)
+
+def _photo(image):
+    """Return a photo as floats in 0..1 for imshow (0-255 pixels are divided by 255; one channel is dropped)."""
+    image = np.asarray(image, dtype=float)
+    image = image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
+    return np.clip(image / 255 if image.max() > 1 else image, 0, 1)
+
+
+def gradcam_overlay(image, cam, ax=None, alpha=0.45, cmap="jet", title=None):
+    """Draw a photo with a Grad-CAM map of any size stretched over it, scaled 0..1 by its largest value."""
+    from cnnviz import explain
+
+    image = _photo(image)
+    ax = show_image(image, ax=ax, title=title)
+    if np.max(cam) <= 0:  # ReLU left nothing: no part of the image raises this class's score
+        ax.text(0.5, 0.5, "no evidence\n(map all 0)", transform=ax.transAxes, ha="center", va="center",
+                fontsize=8, color="white", bbox={"facecolor": "black", "alpha": 0.6})
+        return ax
+    ax.imshow(explain.normalise(explain.resize_map(cam, image.shape[:2])), cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+    return ax
+
+
+def occlusion_overlay(image, result, ax=None, alpha=0.6, title=None, colorbar=True):
+    """Draw a photo with an occlusion result over it: red where hiding a patch lowers the probability, blue where it raises it."""
+    image = _photo(image)
+    ax = show_image(image, ax=ax, title=title)
+    lim = float(np.abs(result.pixels).max()) or 1.0
+    heat = ax.imshow(result.pixels, cmap="RdBu_r", vmin=-lim, vmax=lim, alpha=alpha)
+    ax.add_patch(plt.Rectangle((-0.5, -0.5), result.patch, result.patch, fill=False, edgecolor="white", ls="--", lw=1.5))
+    if colorbar:
+        ax.figure.colorbar(heat, ax=ax, fraction=0.046, pad=0.02)
+    return ax
+
+
+def filter_mosaic(images, ax=None, ncols=8, title=None):
+    """Tile small filter images (F, kh, kw[, 3]) in 0..1 into one picture, each in a thin grey frame."""
+    images = np.asarray(images, dtype=float)
+    images = images[..., 0] if images.ndim == 4 and images.shape[-1] == 1 else images
+    if images.ndim == 3:  # grey filters: the same value on R, G and B
+        images = np.repeat(images[..., None], 3, axis=-1)
+    n, kh, kw = images.shape[:3]
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    mosaic = np.ones((nrows * (kh + 1) + 1, ncols * (kw + 1) + 1, 3))
+    for i, image in enumerate(images):
+        r, c = divmod(i, ncols)
+        mosaic[1 + r * (kh + 1):(r + 1) * (kh + 1), 1 + c * (kw + 1):(c + 1) * (kw + 1)] = image
+    ax = show_image(mosaic, ax=_ax(ax, figsize=(0.12 * ncols * (kw + 1) + 1, 0.12 * nrows * (kh + 1) + 1)), title=title)
+    for i in range(n):  # the frames keep white weights apart from the white gaps
+        r, c = divmod(i, ncols)
+        ax.add_patch(plt.Rectangle((c * (kw + 1) + 0.5, r * (kh + 1) + 0.5), kw, kh, fill=False, edgecolor="0.5", lw=0.6))
+    return ax
+
+
+def _field_text(field):
+    """Return 'h x w x depth, RF r x r' for a layer's receptive-field record."""
+    if field["whole"]:
+        return "sees the whole image"
+    return (f"{field['out'][0]}x{field['out'][1]}x{field['channels']}, RF {field['rf'][0]}x{field['rf'][1]}, "
+            f"jump {field['jump'][0]}")
+
+
+def activations_through_depth(fmaps, fields, channels=4, axes=None):
+    """Draw, one row per layer, the ``channels`` strongest maps of one image; titles give size, depth and receptive field."""
+    names = list(fmaps)
+    if axes is None:
+        _, axes = plt.subplots(len(names), channels, figsize=(2.1 * channels, 2.2 * len(names)), squeeze=False)
+    for row, name in zip(axes, names):
+        fmap = np.asarray(fmaps[name])
+        strongest = np.argsort(-fmap.mean(axis=(0, 1)), kind="stable")[:channels]
+        for ax, k in zip(row, strongest):
+            show_image(fmap[..., k], ax=ax, cmap="viridis", title=f"channel {k}")
+        row[0].set_title(f"{name}: {_field_text(fields[name])}\nchannel {strongest[0]}", fontsize=8, ha="left", x=0)
+    return axes
+
+
+def top_gallery(images, top, axes=None, titles=None):
+    """Draw the images that excite one filter most, each with the receptive field of its strongest unit outlined."""
+    labels = [f"#{i}: {score:.2f}" + (f"\n{titles[n]}" if titles else "")
+              for n, (i, score) in enumerate(zip(top.indices, top.scores))]
+    axes = photo_grid([images[i] for i in top.indices], labels, ncols=len(top.indices), axes=axes, size=1.9)
+    for ax, (t, l, b, r) in zip(axes, top.boxes):
+        ax.add_patch(plt.Rectangle((l - 0.5, t - 0.5), r - l, b - t, fill=False, edgecolor="yellow", lw=1.5))
+    return axes
+
+
+def gradcam_rows(images, results, class_names, axes=None, row_labels=None):
+    """Draw Grad-CAM over several photos: one row per ``explain.grad_cam`` result, titled with class and probability."""
+    if axes is None:
+        _, axes = plt.subplots(len(results), len(images), figsize=(2.2 * len(images), 2.4 * len(results)), squeeze=False)
+    for r, result in enumerate(results):
+        for ax, image, cam, c, p in zip(axes[r], images, result.maps, result.classes, result.proba):
+            gradcam_overlay(image, cam, ax=ax, title=f"{class_names[c]}: {p:.0%}")
+        if row_labels:
+            axes[r][0].set_ylabel(row_labels[r])
+    return axes
+
+
+# ------------------------------------- photos, training and evaluation (notebooks 05-06)
+
+def photo_grid(images, titles=None, correct=None, ncols=8, axes=None, size=1.6):
+    """Draw photos (N, H, W, 3) in a grid with optional titles, blue when ``correct`` is True, red when False."""
+    n = len(images)
+    if axes is None:
+        ncols = max(1, min(ncols, n))
+        _, axes = plt.subplots(-(-n // ncols), ncols, figsize=(size * ncols, (size + 0.35) * -(-n // ncols)), squeeze=False)
+    axes = np.asarray(axes).reshape(-1)
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i >= n:
+            continue
+        color = "black" if correct is None else ("tab:blue" if correct[i] else "tab:red")
+        ax.imshow(_photo(images[i]))
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=8, color=color)
+    return axes
+
+
+def learning_curves(histories, metric="accuracy", ax=None):
+    """Plot training (dashed) and validation (solid) ``metric`` per epoch for several named histories on one axes."""
+    ax = _ax(ax, figsize=(6, 3.5))
+    if not isinstance(histories, dict) or not histories:
+        raise ValueError("histories must be a non-empty dict {name: History or history dict}")
+    for (name, history), color in zip(histories.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4):
+        logs = getattr(history, "history", history)
+        first = getattr(history, "epoch", [0])[:1] or [0]  # a resumed fit starts at a later epoch
+        for key, style, label in ((metric, "--", "train"), (f"val_{metric}", "-", "validation")):
+            if key in logs:
+                epochs = first[0] + 1 + np.arange(len(logs[key]))
+                ax.plot(epochs, logs[key], style, marker="o", ms=3, color=color, label=f"{name} ({label})")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def confusion_matrix(cm, class_names, ax=None, title=None):
+    """Draw a confusion matrix: rows are true classes, columns predicted ones, each cell with its count."""
+    cm = np.asarray(cm)
+    if cm.shape != (len(class_names), len(class_names)):
+        raise ValueError(f"confusion matrix {cm.shape} does not match {len(class_names)} class names")
+    ax = _ax(ax, figsize=(0.6 * len(cm) + 2, 0.6 * len(cm) + 1.5))
+    img = ax.imshow(cm, cmap="Blues")
+    mid = (cm.max() + cm.min()) / 2
+    for (r, c), v in np.ndenumerate(cm):
+        ax.text(c, r, str(v), ha="center", va="center", fontsize=8, color="white" if v > mid else "black")
+    ax.set_xticks(range(len(cm)), class_names, rotation=45 if len(cm) > 3 else 0, ha="right" if len(cm) > 3 else "center")
+    ax.set_yticks(range(len(cm)), class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title or f"{int(np.trace(cm))} of {int(cm.sum())} right")
+    ax.figure.colorbar(img, ax=ax, fraction=0.046, pad=0.04)
+    return ax
+
+
+def mistakes(images, y_true, proba, indices, class_names, ncols=8, axes=None):
+    """Draw the photos at ``indices`` titled 'said X p% / is Y' (red): a gallery of confident mistakes."""
+    proba = np.asarray(proba)
+    titles = [f"said {class_names[proba[i].argmax()]} {proba[i].max():.0%}\nis {class_names[y_true[i]]}" for i in indices]
+    if len(indices) == 0:
+        ax = _ax(axes, figsize=(4, 1))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no mistakes", ha="center", va="center")
+        return ax
+    return photo_grid([images[i] for i in indices], titles, correct=[False] * len(indices), ncols=ncols, axes=axes)
+
+
+def fmap_channels(fmap, ax=None, ncols=8, max_channels=32, highlight=None, title=None):
+    """Tile the channels of one layer's fmap (h, w, C) into one picture, each scaled to its own range."""
+    fmap = np.asarray(fmap, dtype=float)
+    if fmap.ndim != 3:
+        raise ValueError(f"fmap must be (h, w, channels); got shape {fmap.shape}")
+    maps = np.moveaxis(fmap[..., :max_channels], -1, 0)
+    lo = maps.min(axis=(1, 2), keepdims=True)
+    span = maps.max(axis=(1, 2), keepdims=True) - lo
+    maps = np.divide(maps - lo, span, out=np.zeros_like(maps), where=span > 0)
+    n, h, w = maps.shape
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    mosaic = np.full((nrows * (h + 1) + 1, ncols * (w + 1) + 1), np.nan)
+    for k, m in enumerate(maps):
+        r, c = divmod(k, ncols)
+        mosaic[1 + r * (h + 1):(r + 1) * (h + 1), 1 + c * (w + 1):(c + 1) * (w + 1)] = m
+    ax = _ax(ax, figsize=(1.0 * ncols + 1, 1.0 * nrows + 0.5))
+    ax.imshow(mosaic, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+    if highlight is not None and highlight < n:
+        r, c = divmod(highlight, ncols)
+        ax.add_patch(plt.Rectangle((c * (w + 1) + 0.5, r * (h + 1) + 0.5), w, h, fill=False, edgecolor="red", lw=2))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title or f"{min(n, fmap.shape[-1])} of {fmap.shape[-1]} channels, {h}x{w} each", fontsize=9)
     return ax

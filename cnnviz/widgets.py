@@ -4,6 +4,448 @@ Widgets are thin: each one computes with ``cnnviz.ops``/``cnnviz.xo`` (or a Kera
 draws with ``cnnviz.plots``, and exposes its controls as attributes so tests can set
 ``.value`` and check what it shows, without a browser.
 """
+import html
+import io
+
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image as _PILImage
+
+from cnnviz import ops, plots, xo
+
+
+# ------------------------------------------------ the X/O network, by hand (notebooks 02-04)
+
+
+class _FigureWidget:
+    """Shared plumbing: a matplotlib figure shown as a PNG, a text line, and errors shown, never swallowed.
+
+    A subclass's ``_draw()`` updates the figure. It returns None after drawing everything anew,
+    or the list of artists it changed: those are then drawn over a cached background
+    (blitting), so a redraw costs only what changed.
+    """
+
+    def __init__(self, figsize, dpi=72):
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.view = W.Image(format="png")
+        self.status = W.HTML()
+        self.text = ""
+        self.error = ""
+        self._background = None
+
+    def _render(self, dynamic):
+        if dynamic is None or self._background is None:
+            for artist in dynamic or []:
+                artist.set_animated(True)
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox) if dynamic else None
+        else:
+            self.canvas.restore_region(self._background)
+        for artist in dynamic or []:
+            self.figure.draw_artist(artist)
+
+    def redraw(self, *_):
+        """Recompute, redraw and show the result; on any exception show its message in ``status``."""
+        try:
+            self._render(self._draw())
+            buf = io.BytesIO()  # fast PNG: light compression, no second draw as savefig would do
+            _PILImage.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+            self.view.value = buf.getvalue()
+        except Exception as err:  # shown to the learner, and kept in .error for tests
+            self.error = f"{type(err).__name__}: {err}"
+            self.status.value = (f"<div style='color:#b00020'><b>{type(err).__name__}</b>: "
+                                 f"{html.escape(str(err))}</div>")
+            return
+        self.error = ""
+        self.status.value = f"<div>{html.escape(self.text)}</div>"
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.box._repr_mimebundle_(**kwargs)
+
+
+def _wipe(ax):
+    """Remove what cnnviz drew on ``ax`` but keep the axes (much cheaper than ``ax.clear()``)."""
+    for artist in [*ax.collections, *ax.patches, *ax.texts, *ax.images]:
+        artist.remove()
+    ax.set_title("")
+
+
+class ConvolutionExplorer(_FigureWidget):
+    """Slide a filter over an image window by window: highlight, products, sum, mean, the map filling.
+
+    Controls: ``image`` and ``kernel`` (Dropdowns), ``step`` (IntSlider, window number) and
+    ``play`` (Play, linked to ``step``). Shown: ``window``, ``products``, ``total``, ``mean``,
+    ``fmap`` (the feature map so far, NaN where the window has not been) and ``text``.
+    """
+
+    def __init__(self, images=None, filters=None, interval=500):
+        super().__init__(figsize=(11, 3.2))
+        self.images = dict(images or xo.IMAGES)
+        self.filters = dict(filters or xo.FILTERS)
+        self.image = W.Dropdown(options=list(self.images), description="image")
+        self.kernel = W.Dropdown(options=list(self.filters), description="filter")
+        self.step = W.IntSlider(value=0, min=0, max=48, description="window")
+        self.play = W.Play(value=0, min=0, max=48, interval=interval, description="play")
+        W.link((self.play, "value"), (self.step, "value"))
+        self.box = W.VBox([W.HBox([self.image, self.kernel]), W.HBox([self.play, self.step]), self.status, self.view])
+        self._axes = None
+        self._new_inputs = True
+        self.image.observe(self._inputs_changed, "value")
+        self.kernel.observe(self._inputs_changed, "value")
+        self.step.observe(self.redraw, "value")
+        self.redraw()
+
+    def _inputs_changed(self, *_):
+        self._new_inputs = True
+        self.redraw()
+
+    def _draw(self):
+        image = self.images[self.image.value]
+        kernel = self.filters[self.kernel.value]
+        full = ops.conv2d(image, kernel, reduce="mean")
+        n = full.size
+        if self.step.max != n - 1:
+            self.step.max = self.play.max = n - 1  # may move step, which redraws; finish this draw anyway
+        row, col = divmod(min(self.step.value, n - 1), full.shape[1])
+        self.window, self.products = ops.window_products(image, kernel, row, col)
+        self.total = float(self.products.sum())
+        self.mean = float(full[row, col])
+        self.fmap = np.where(np.arange(n).reshape(full.shape) <= row * full.shape[1] + col, full, np.nan)
+        self.text = (f"window at row {row}, column {col}: the {self.products.size} products add up to "
+                     f"{self.total:g}; their mean is {self.total:g}/{self.products.size} = {self.mean:.2f}"
+                     f" -> feature map[{row}, {col}]")
+        k = kernel.shape[0]
+        if self._axes is not None and self._new_inputs and self._axes[0].cnnviz_grid["shape"] == image.shape \
+                and self._axes[1].cnnviz_grid["shape"] == kernel.shape:
+            plots.update_heatmap(self._axes[0], image)  # same shapes: reuse every artist, redraw the background
+            plots.update_heatmap(self._axes[1], kernel)
+            self._background = None
+        elif self._new_inputs:
+            self._axes = None
+        self._new_inputs = False
+        if self._axes is None:
+            self.figure.clear()
+            self._background = None
+            self._axes = self.figure.subplots(1, 4, gridspec_kw={"width_ratios": [image.shape[1], k + 0.6, k + 0.6,
+                                                                                 full.shape[1]]})
+            self.figure.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9, wspace=0.12)
+            plots.conv_step(image, kernel, row, col, self.fmap, axes=self._axes, fmt=xo.ninths)
+            self._window_box = self._axes[0].patches[-1]
+            self._cell_box = self._axes[3].patches[-1]
+        else:
+            plots.update_heatmap(self._axes[2], self.products)
+            plots.update_heatmap(self._axes[3], self.fmap)
+            self._window_box.set_xy((col - 0.5, row - 0.5))
+            self._cell_box.set_xy((col - 0.5, row - 0.5))
+        grids = [self._axes[2].cnnviz_grid, self._axes[3].cnnviz_grid]
+        return [a for g in grids for a in [g["mesh"], *g["collections"]]] + [self._window_box, self._cell_box]
+
+
+class ArithmeticExplorer(_FigureWidget):
+    """Pick input size, kernel, stride and padding; see the output size by the formula and where windows land.
+
+    Controls: ``n``, ``kernel``, ``stride``, ``padding`` (IntSliders). Shown: ``out_size``
+    (None when the windows do not tile) and ``text`` (the formula, or why it does not tile).
+    """
+
+    def __init__(self, n=7, kernel=3, stride=1, padding=0):
+        super().__init__(figsize=(9, 3.6))
+        self.n = W.IntSlider(value=n, min=1, max=32, description="input n")
+        self.kernel = W.IntSlider(value=kernel, min=1, max=9, description="kernel")
+        self.stride = W.IntSlider(value=stride, min=1, max=6, description="stride")
+        self.padding = W.IntSlider(value=padding, min=0, max=4, description="padding")
+        controls = [self.n, self.kernel, self.stride, self.padding]
+        self.box = W.VBox([W.HBox(controls[:2]), W.HBox(controls[2:]), self.status, self.view])
+        self._ax = self.figure.subplots()
+        for control in controls:
+            control.observe(self.redraw, "value")
+        self.redraw()
+
+    def _draw(self):
+        self.out_size, self.text = ops.explain_output_size(self.n.value, self.kernel.value, self.stride.value,
+                                                           self.padding.value)
+        _wipe(self._ax)
+        plots.windows(self.n.value, self.kernel.value, self.stride.value, self.padding.value, ax=self._ax)
+
+
+class PoolingExplorer(_FigureWidget):
+    """Pool an X/O feature map with max, avg, sum or l2 windows of any size, stride and padding.
+
+    Controls: ``image``, ``filter``, ``mode``, ``padding`` (Dropdowns), ``size``, ``stride``
+    (IntSliders). Shown: ``fmap`` (the ReLU map pooled), ``pooled`` and ``text``.
+    """
+
+    def __init__(self):
+        super().__init__(figsize=(8, 3.8))
+        self.image = W.Dropdown(options=list(xo.IMAGES), description="image")
+        self.filter = W.Dropdown(options=list(xo.FILTERS), description="filter")
+        self.mode = W.Dropdown(options=list(ops.POOL_MODES), description="mode")
+        self.padding = W.Dropdown(options=["same", "valid"], description="padding")
+        self.size = W.IntSlider(value=2, min=1, max=8, description="size")
+        self.stride = W.IntSlider(value=2, min=1, max=4, description="stride")
+        controls = [self.image, self.filter, self.mode, self.padding, self.size, self.stride]
+        self.box = W.VBox([W.HBox(controls[:3]), W.HBox(controls[3:]), self.status, self.view])
+        self._axes = self.figure.subplots(1, 2)
+        self._layout = None
+        self._relu = {name: xo.forward(image)["relu"] for name, image in xo.IMAGES.items()}
+        for control in controls:
+            control.observe(self.redraw, "value")
+        self.redraw()
+
+    def _draw(self):
+        self.fmap = self._relu[self.image.value][list(xo.FILTERS).index(self.filter.value)]
+        size, stride, padding = self.size.value, self.stride.value, self.padding.value
+        self.pooled = ops.pool2d(self.fmap, size, stride, self.mode.value, padding)
+        n = self.fmap.shape[0]
+        exact, why = ops.explain_output_size(n, size, stride, padding)
+        if exact is None:
+            why += " Pooling with 'valid' drops those leftover rows and columns, as Keras does."
+        self.text = (f"{size}x{size} {self.mode.value} pooling, stride {stride}, padding '{padding}': "
+                     f"{n}x{n} -> {self.pooled.shape[0]}x{self.pooled.shape[1]}. {why}")
+        layout = (size, stride, padding, self.pooled.shape)
+        if layout == self._layout:  # same windows: recolour and relabel the cells only
+            plots.update_pooling(self._axes, self.fmap, self.pooled)
+        else:
+            for ax in self._axes:
+                _wipe(ax)
+            plots.pooling(self.fmap, self.pooled, size, stride, padding, axes=self._axes)
+            self._layout, self._background = layout, None
+        return [*self._axes[0].collections, *self._axes[1].collections]
+
+
+class DrawingPad(_FigureWidget):
+    """Draw on a 9x9 grid of toggles; the image runs through the X/O network live and shows the votes.
+
+    Controls: ``cells`` (9x9 list of ToggleButtons, on = stroke +1), ``preset`` (Dropdown that
+    loads X, O or a blank pad), ``filters`` (the network's filters). Shown: ``image``,
+    ``vector``, ``scores`` (votes), ``probs`` (softmax of the votes), ``prediction`` and ``text``.
+    """
+
+    PRESETS = ("X", "O", "blank", "X shifted right", "O shifted down", "X bolder", "X with 3 flipped pixels")
+
+    def __init__(self, filters=None):
+        super().__init__(figsize=(8, 3))
+        self.filters = dict(filters or xo.FILTERS)
+        self._hold = False
+        self._axes = None
+        self.cells = [[W.ToggleButton(value=False, layout=W.Layout(width="28px", height="28px", padding="0"))
+                       for _ in range(9)] for _ in range(9)]
+        for row in self.cells:
+            for button in row:
+                button.observe(self.redraw, "value")
+        self.preset = W.Dropdown(options=list(self.PRESETS), value="blank", description="load")
+        self.preset.observe(lambda change: self.set_image(self._preset_image(change["new"])), "value")
+        grid = W.GridBox([b for row in self.cells for b in row],
+                         layout=W.Layout(grid_template_columns="repeat(9, 30px)", grid_gap="1px"))
+        self.box = W.VBox([self.preset, W.HBox([grid, self.view]), self.status])
+        self.set_image(xo.X)
+
+    @staticmethod
+    def _preset_image(name):
+        return {"X": xo.X, "O": xo.O, "blank": -np.ones((9, 9)), "X shifted right": xo.shift(xo.X, 0, 1),
+                "O shifted down": xo.shift(xo.O, 1, 0), "X bolder": xo.thicken(xo.X),
+                "X with 3 flipped pixels": xo.add_noise(xo.X, 3, seed=0)}[name]
+
+    @property
+    def image(self):
+        """The drawing as a 9x9 array of +1 (on) and -1 (off)."""
+        return np.array([[1.0 if b.value else -1.0 for b in row] for row in self.cells])
+
+    def set_image(self, image):
+        """Switch the toggles to show ``image`` (+1 on, anything else off), then redraw once."""
+        image = np.asarray(image)
+        if image.shape != (9, 9):
+            raise ValueError(f"the drawing pad is 9x9; got an image of shape {image.shape}")
+        self._hold = True
+        try:
+            for row, values in zip(self.cells, image):
+                for button, v in zip(row, values):
+                    button.value = bool(v > 0)
+        finally:
+            self._hold = False
+        self.redraw()
+
+    def redraw(self, *_):
+        if not self._hold:
+            super().redraw()
+
+    def _draw(self):
+        out = xo.forward(self.image, self.filters)
+        self.vector = out["vector"]
+        self.scores = xo.votes(self.vector, self.filters)
+        probs = ops.softmax(list(self.scores.values()))
+        self.probs = dict(zip(self.scores, probs.tolist()))
+        self.prediction = max(self.scores, key=self.scores.get)
+        votes = ", ".join(f"{k} {v:.3f}" for k, v in self.scores.items())
+        soft = ", ".join(f"{k} {v:.0%}" for k, v in self.probs.items())
+        self.text = f"votes: {votes} -> the network says {self.prediction} (softmax of the votes: {soft})"
+        grid = self.vector.reshape(len(self.filters), -1)
+        if self._axes is not None and self._axes[0].cnnviz_grid["shape"] == grid.shape:
+            plots.update_heatmap(self._axes[0], grid)
+            plots.update_votes_bar(self._axes[1], self.scores, self.probs)
+        else:
+            self.figure.clear()
+            self._background = None
+            self._axes = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
+            plots.heatmap(grid, ax=self._axes[0], fmt="{:.2f}", vmin=-1, vmax=1,
+                          title=f"the {self.vector.size} pooled values (a row per filter)")
+            plots.votes_bar(self.scores, self.probs, ax=self._axes[1])
+        g = self._axes[0].cnnviz_grid
+        bars = [a for rects, texts in self._axes[1].cnnviz_bars for a in [*rects, *texts]]
+        return [g["mesh"], *g["collections"], *bars]
+
+
+# ----------------------------------------------- what the network learned (notebook 07)
+
+class GradCamExplorer(_FigureWidget):
+    """Pick a photo, a layer and a class; see where the model looks (Grad-CAM) and, on demand, occlusion.
+
+    Controls: ``image`` (IntSlider, index into ``images``), ``layer`` (Dropdown of the layers
+    with maps), ``cls`` (Dropdown: "predicted" or a class name), ``occlusion`` (Checkbox).
+    Shown: ``cam`` (the Grad-CAM map at the layer's resolution), ``drop`` (occlusion drops or
+    None), ``text`` (prediction, scored class, layer size and receptive field).
+    """
+
+    def __init__(self, model, images, class_names, layer=None):
+        from cnnviz import explain
+
+        super().__init__(figsize=(8, 3.6))
+        self.model, self.images, self.class_names = model, np.asarray(images), list(class_names)
+        self.fields = explain.model_receptive_fields(model)
+        names = [n for n in explain.spatial_layers(model) if not self.fields[n]["whole"]]
+        self.image = W.IntSlider(value=0, min=0, max=len(self.images) - 1, description="image")
+        self.layer = W.Dropdown(options=names, value=layer or explain.gradcam_layer(model), description="layer")
+        self.cls = W.Dropdown(options=["predicted"] + self.class_names, value="predicted", description="class")
+        self.occlusion = W.Checkbox(value=False, description="occlusion too")
+        self.cam, self.drop = None, None
+        controls = [self.image, self.layer, self.cls, self.occlusion]
+        self.box = W.VBox([W.HBox(controls[:2]), W.HBox(controls[2:]), self.status, self.view])
+        for control in controls:
+            control.observe(self.redraw, "value")
+        self.redraw()
+
+    def _draw(self):
+        from cnnviz import explain
+
+        image = self.images[self.image.value]
+        chosen = None if self.cls.value == "predicted" else self.class_names.index(self.cls.value)
+        result = explain.grad_cam(self.model, image, class_index=chosen, layer_name=self.layer.value)
+        proba = explain.predict_proba(self.model, image)
+        if len(proba) != len(self.class_names):
+            raise ValueError(f"the model gives {len(proba)} class probabilities but {len(self.class_names)} "
+                             f"class names were given")
+        self.cam, scored = result.maps[0], int(result.classes[0])
+        said = int(proba.argmax())
+        field = self.fields[self.layer.value]
+        self.text = (f"the model says {self.class_names[said]} ({proba[said]:.0%}); Grad-CAM for "
+                     f"{self.class_names[scored]} ({proba[scored]:.0%}) at {self.layer.value}: "
+                     f"{field['out'][0]}x{field['out'][1]} map, each cell sees {field['rf'][0]}x{field['rf'][1]} pixels")
+        self.figure.clear()
+        axes = self.figure.subplots(1, 2 if self.occlusion.value else 1, squeeze=False)[0]
+        plots.gradcam_overlay(image, self.cam, ax=axes[0], title=f"Grad-CAM: {self.class_names[scored]}")
+        self.drop = None
+        if self.occlusion.value:
+            side = image.shape[0]
+            occ = explain.occlusion(self.model, image, patch=max(1, side // 4), stride=max(1, side // 8),
+                                    class_index=scored)
+            self.drop = occ.drop
+            plots.occlusion_overlay(image, occ, ax=axes[1], title=f"occlusion: {self.class_names[scored]}", colorbar=False)
+
+
+# ------------------------------------------ feature maps and your own photo (notebook 05)
+
+class FeatureMapViewer(_FigureWidget):
+    """Run one photo through a trained model and show the maps of any convolution or pooling layer.
+
+    Controls: ``layer`` (Dropdown of conv/pooling layer names), ``channel`` (IntSlider, its
+    maximum follows the layer's depth). Shown: ``fmap`` (the chosen channel, 2-D), ``text``.
+    All maps are computed once (``fmaps``, a dict by layer name); moving a control only redraws.
+    """
+
+    def __init__(self, model, image, layer_names=None):
+        from cnnviz import models
+
+        super().__init__(figsize=(10, 3.4))
+        self.image = np.asarray(image)
+        self.fmaps = models.feature_maps(model, self.image, layer_names)
+        names = list(self.fmaps)
+        self.layer = W.Dropdown(options=names, value=names[0], description="layer")
+        self.channel = W.IntSlider(value=0, min=0, max=self.fmaps[names[0]].shape[-1] - 1, description="channel")
+        self.fmap = None
+        self.box = W.VBox([W.HBox([self.layer, self.channel]), self.status, self.view])
+        self.layer.observe(self._new_layer, "value")
+        self.channel.observe(self.redraw, "value")
+        self.redraw()
+
+    def _new_layer(self, change):
+        depth = self.fmaps[change["new"]].shape[-1]
+        with self.channel.hold_trait_notifications():
+            self.channel.value = min(self.channel.value, depth - 1)
+            self.channel.max = depth - 1
+        self.redraw()
+
+    def _draw(self):
+        maps = self.fmaps[self.layer.value]
+        k = self.channel.value
+        self.fmap = maps[..., k]
+        h, w, depth = maps.shape
+        self.text = (f"{self.layer.value}: {depth} maps of {h}x{w}; channel {k} ranges "
+                     f"{self.fmap.min():.3g} to {self.fmap.max():.3g} (bright = strong response)")
+        self.figure.clear()
+        axes = self.figure.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.6]})
+        plots.show_image(plots._photo(self.image), ax=axes[0], title="input photo")
+        plots.show_image(self.fmap, ax=axes[1], cmap="viridis", title=f"channel {k}")
+        plots.fmap_channels(maps, ax=axes[2], highlight=k)
+
+
+class PhotoClassifier:
+    """Upload a photo and get the model's answer with its probability; a bad file gets a clear message.
+
+    Controls: ``upload`` (FileUpload). Shown: ``message`` (HTML), ``view`` (the photo as the
+    model sees it). ``classify(data)`` does the same for raw bytes; results land in
+    ``label``, ``probability`` and ``error``.
+    """
+
+    def __init__(self, model, class_names):
+        self.model, self.class_names = model, list(class_names)
+        self.image_size = tuple(model.inputs[0].shape[1:3])
+        self.upload = W.FileUpload(accept="image/*", multiple=False, description="your photo")
+        self.message = W.HTML("Upload a photo of a cat or a dog (JPEG or PNG).")
+        self.view = W.Image(format="png", width=160)
+        self.label, self.probability, self.error, self.image = None, None, "", None
+        self.box = W.VBox([self.upload, self.message, self.view])
+        self.upload.observe(self._uploaded, "value")
+
+    def _uploaded(self, change):
+        files = change["new"]
+        if files:
+            item = files[0]
+            self.classify(item["content"], item.get("name", "upload"))
+
+    def classify(self, data, name="photo"):
+        """Decode ``data`` (bytes), resize it to the model's input, predict; return (label, probability) or None."""
+        from cnnviz import training
+
+        try:
+            self.image = training.decode_photo(data, self.image_size)
+            self.label, self.probability = training.predict_photo(self.model, self.image, self.class_names)
+        except Exception as err:  # shown to the learner, kept in .error for tests
+            self.label = self.probability = None
+            self.error = f"{type(err).__name__}: {err}"
+            self.message.value = (f"<div style='color:#b00020'><b>{html.escape(name)}</b>: "
+                                  f"{html.escape(str(err))}</div>")
+            return None
+        self.error = ""
+        buf = io.BytesIO()
+        _PILImage.fromarray(self.image).save(buf, format="png")
+        self.view.value = buf.getvalue()
+        self.message.value = (f"<b>{html.escape(name)}</b>: the model says <b>{html.escape(self.label)}</b> "
+                              f"with probability {self.probability:.1%}")
+        return self.label, self.probability
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.box._repr_mimebundle_(**kwargs)

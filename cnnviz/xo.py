@@ -96,3 +96,49 @@ def squared_error(target, output):
     if target.shape != output.shape:
         raise ValueError(f"target {target.shape} and output {output.shape} must have the same shape")
     return float(0.5 * np.sum((target - output) ** 2))
+
+
+# ------------------------------------------- variants and fractions (notebooks 02-04)
+
+def shift(image, dy=0, dx=0):
+    """Move ``image`` dy pixels down and dx pixels right, filling the uncovered edge with background (-1)."""
+    image = check_image(image)
+    h, w = image.shape
+    if abs(dy) >= h or abs(dx) >= w:
+        raise ValueError(f"shift ({dy}, {dx}) moves the whole {h}x{w} image out of view; use |dy| < {h}, |dx| < {w}")
+    out = -np.ones_like(image)
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        image[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
+
+
+def thicken(image):
+    """Return ``image`` with every stroke pixel also inking its right-hand neighbour (a bolder pen)."""
+    image = check_image(image)
+    out = image.copy()
+    out[:, 1:] = np.maximum(image[:, 1:], image[:, :-1])
+    return out
+
+
+def add_noise(image, flips=3, seed=0):
+    """Return ``image`` with ``flips`` distinct pixels, chosen at random (seeded), switched between +1 and -1."""
+    image = check_image(image)
+    if not 0 <= flips <= image.size:
+        raise ValueError(f"flips must be between 0 and {image.size} (the number of pixels); got {flips}")
+    rng = np.random.default_rng(seed)
+    out = image.copy().reshape(-1)
+    idx = rng.choice(out.size, size=flips, replace=False)
+    out[idx] = -out[idx]
+    return out.reshape(image.shape)
+
+
+def ninths(values):
+    """Write each value as a fraction of 9 ("7/9", "-1/9", "1", "0") when it is one, else with 2 decimals."""
+    arr = np.asarray(values, dtype=float)
+    scaled = np.rint(arr * 9)
+    exact = np.isclose(arr * 9, scaled, atol=1e-9)
+    out = np.empty(arr.shape, dtype=object)
+    for i, (v, n, ok) in enumerate(zip(arr.flat, scaled.flat, exact.flat)):
+        n = int(n)
+        out.flat[i] = (f"{n // 9}" if n % 9 == 0 else f"{n}/9") if ok else f"{v:.2f}"
+    return out.tolist() if out.ndim else out.item()

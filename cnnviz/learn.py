@@ -1,0 +1,168 @@
+"""Learn the X/O network's filters and votes by gradient descent, in NumPy alone.
+
+The network is the one of ``cnnviz.xo`` (3x3 filters averaged over their 9 products, ReLU,
+2x2 max pooling twice with 'same' padding, flattened filter by filter) followed by a dense
+layer that turns the 4F values into one score per class, then softmax. Seed 000's votes are
+that dense layer with fixed weights (``hand_params``); here every weight is learned.
+Backpropagation is written out by hand: each function below is one step of it.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from cnnviz import ops, xo
+
+CLASSES = ("X", "O")
+LOSSES = ("cross_entropy", "squared")
+
+
+# ---------------------------------------------------------------- data
+
+def make_dataset(shifts=1, noisy=3, flips=3, thick=True, seed=0):
+    """Return (x, y): the X and O with every shift up to ``shifts`` pixels, bolder and noisy copies.
+
+    ``x`` is (N, 9, 9) of +1/-1, ``y`` holds 0 for X and 1 for O (the order of ``CLASSES``).
+    Noisy copies flip ``flips`` random pixels of a random shift; ``seed`` makes them repeatable.
+    """
+    rng = np.random.default_rng(seed)
+    moves = [(dy, dx) for dy in range(-shifts, shifts + 1) for dx in range(-shifts, shifts + 1)]
+    x, y = [], []
+    for label, name in enumerate(CLASSES):
+        base = xo.IMAGES[name]
+        images = [xo.shift(base, dy, dx) for dy, dx in moves]
+        if thick:
+            images.append(xo.thicken(base))
+        for _ in range(noisy):
+            dy, dx = moves[rng.integers(len(moves))]
+            images.append(xo.add_noise(xo.shift(base, dy, dx), flips, seed=int(rng.integers(2**31))))
+        x += images
+        y += [label] * len(images)
+    return np.stack(x), np.array(y)
+
+
+# ---------------------------------------------------------------- parameters
+
+def init_params(n_filters=3, seed=0):
+    """Return random starting weights: filters uniform in [-1, 1], small dense weights, zero bias."""
+    rng = np.random.default_rng(seed)
+    return {"filters": rng.uniform(-1, 1, (n_filters, 3, 3)),
+            "weights": rng.normal(0, 0.1, (len(CLASSES), 4 * n_filters)),
+            "bias": np.zeros(len(CLASSES))}
+
+
+def hand_params():
+    """Return seed 000's hand-made network as parameters: its three filters, and votes as dense weights."""
+    filters = np.stack(list(xo.FILTERS.values()))
+    vectors = xo.class_vectors()
+    weights = np.stack([xo.vote_mask(vectors[c]) / xo.vote_mask(vectors[c]).sum() for c in CLASSES])
+    return {"filters": filters, "weights": weights, "bias": np.zeros(len(CLASSES))}
+
+
+# ---------------------------------------------------------------- forward and backward
+
+def _pool(a):
+    """Max-pool (N, H, W, F) by 2x2 windows with stride 2 and 'same' padding; return out and argmax."""
+    n, h, w, f = a.shape
+    a = np.pad(a, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)), constant_values=-np.inf)
+    windows = a.reshape(n, a.shape[1] // 2, 2, a.shape[2] // 2, 2, f).transpose(0, 1, 3, 5, 2, 4)
+    windows = windows.reshape(n, a.shape[1] // 2, a.shape[2] // 2, f, 4)
+    idx = windows.argmax(-1)
+    return np.take_along_axis(windows, idx[..., None], -1)[..., 0], idx
+
+
+def _unpool(dout, idx, shape):
+    """Send each pooled gradient back to the one input that won the max (the backward step of ``_pool``)."""
+    n, h, w, f = shape
+    ho, wo = dout.shape[1:3]
+    d = np.zeros(dout.shape + (4,))
+    np.put_along_axis(d, idx[..., None], dout[..., None], -1)
+    d = d.reshape(n, ho, wo, f, 2, 2).transpose(0, 1, 4, 2, 5, 3).reshape(n, 2 * ho, 2 * wo, f)
+    return d[:, :h, :w]
+
+
+def forward(params, x):
+    """Run images ``x`` (N, 9, 9) through the network; return class probabilities and a cache for ``backward``."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3:
+        raise ValueError(f"x must be (N, H, W) images or one (H, W) image; got shape {x.shape}")
+    filters = params["filters"]
+    patches = sliding_window_view(x, (3, 3), axis=(1, 2)).reshape(x.shape[0], x.shape[1] - 2, x.shape[2] - 2, 9)
+    conv = patches @ filters.reshape(len(filters), 9).T / 9
+    relu = np.maximum(conv, 0)
+    pool1, idx1 = _pool(relu)
+    pool2, idx2 = _pool(pool1)
+    vector = pool2.transpose(0, 3, 1, 2).reshape(x.shape[0], -1)
+    scores = vector @ params["weights"].T + params["bias"]
+    probs = ops.softmax(scores)
+    cache = dict(patches=patches, conv=conv, relu=relu, pool1=pool1, idx1=idx1, pool2=pool2, idx2=idx2,
+                 vector=vector, scores=scores)
+    return probs, cache
+
+
+def loss(probs, y, kind="cross_entropy"):
+    """Return the mean loss over the batch: cross-entropy, or seed 000's total error 1/2 sum (target - output)^2."""
+    if kind not in LOSSES:
+        raise ValueError(f"loss kind must be one of {LOSSES}; got {kind!r}")
+    target = np.eye(probs.shape[1])[np.asarray(y)]
+    if kind == "squared":
+        return float(np.mean(0.5 * np.sum((target - probs) ** 2, axis=1)))
+    return float(-np.mean(np.log(np.sum(target * probs, axis=1) + 1e-12)))
+
+
+def backward(params, probs, cache, y, kind="cross_entropy"):
+    """Return the gradient of ``loss`` with respect to every parameter (backpropagation, step by step)."""
+    n = probs.shape[0]
+    target = np.eye(probs.shape[1])[np.asarray(y)]
+    if kind == "squared":
+        dp = (probs - target) / n
+        dscores = probs * (dp - np.sum(dp * probs, axis=1, keepdims=True))  # through softmax
+    else:
+        dscores = (probs - target) / n  # softmax and cross-entropy together
+    grads = {"weights": dscores.T @ cache["vector"], "bias": dscores.sum(0)}
+    dvector = dscores @ params["weights"]
+    f = params["filters"].shape[0]
+    dpool2 = dvector.reshape(n, f, 2, 2).transpose(0, 2, 3, 1)
+    dpool1 = _unpool(dpool2, cache["idx2"], cache["pool1"].shape)
+    drelu = _unpool(dpool1, cache["idx1"], cache["relu"].shape)
+    dconv = drelu * (cache["conv"] > 0)
+    grads["filters"] = np.einsum("nyxk,nyxf->fk", cache["patches"], dconv).reshape(f, 3, 3) / 9
+    return grads
+
+
+# ---------------------------------------------------------------- training
+
+def accuracy(params, x, y):
+    """Return the fraction of images whose most probable class is the right one."""
+    probs, _ = forward(params, x)
+    return float(np.mean(probs.argmax(1) == np.asarray(y)))
+
+
+def train(x, y, steps=300, lr=1.0, momentum=0.9, kind="cross_entropy", params=None, seed=0):
+    """Fit the filters and dense weights to (x, y) by full-batch gradient descent with momentum.
+
+    Returns (params, history) with ``history['loss']`` and ``history['accuracy']`` per step,
+    measured before each update (so the first entry is the untrained network).
+    """
+    if kind not in LOSSES:
+        raise ValueError(f"kind must be one of {LOSSES}; got {kind!r}")
+    params = {k: v.astype(float).copy() for k, v in (params or init_params(seed=seed)).items()}
+    velocity = {k: np.zeros_like(v) for k, v in params.items()}
+    history = {"loss": [], "accuracy": []}
+    for _ in range(steps):
+        probs, cache = forward(params, x)
+        history["loss"].append(loss(probs, y, kind))
+        history["accuracy"].append(float(np.mean(probs.argmax(1) == y)))
+        grads = backward(params, probs, cache, y, kind)
+        for k in params:
+            velocity[k] = momentum * velocity[k] - lr * grads[k]
+            params[k] += velocity[k]
+    return params, history
+
+
+def similarity(filters, reference=None):
+    """Return the cosine similarity of each filter (rows) with each reference filter (columns; default seed 000's)."""
+    a = np.asarray(filters, dtype=float).reshape(len(filters), -1)
+    ref = np.stack(list(xo.FILTERS.values())) if reference is None else np.asarray(reference, dtype=float)
+    b = ref.reshape(len(ref), -1)
+    return (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (b / np.linalg.norm(b, axis=1, keepdims=True)).T

@@ -1,0 +1,184 @@
+"""Keep the tables the seed articles print, verbatim, so notebooks and tests can check them.
+
+These are quotations, not results: every value a notebook shows as right is computed by
+``cnnviz.ops``/``cnnviz.xo``; the tables here are only set beside those values to show
+where a seed went wrong. Section names follow seed 000 ("Convolutional Neural Network with
+Practical Implementation").
+"""
+import numpy as np
+
+
+def _table(text):
+    return np.array([[float(t) for t in line.split()] for line in text.strip().splitlines()])
+
+
+# Seed 000, "Selection of Image": the first X and O it shows (8 rows each).
+X_FIRST = _table("""
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+-1  1 -1 -1 -1 -1 -1  1 -1
+-1 -1  1 -1 -1 -1  1 -1 -1
+-1 -1 -1  1 -1  1 -1 -1 -1
+-1 -1 -1 -1  1 -1 -1 -1 -1
+-1 -1  1 -1 -1  1 -1 -1 -1
+-1  1 -1 -1 -1 -1  1 -1 -1
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+""")
+
+O_FIRST = _table("""
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+-1 -1 -1  1  1  1 -1 -1 -1
+-1 -1  1 -1 -1 -1  1 -1 -1
+-1  1 -1 -1 -1 -1 -1  1 -1
+-1  1 -1 -1 -1 -1 -1  1 -1
+-1 -1  1 -1 -1 -1  1 -1 -1
+-1 -1 -1  1  1  1 -1 -1 -1
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+""")
+
+# Seed 000, "Feature Filter # 1/2/3 Extraction": the X drawn again for each filter (8 rows each).
+X_FEATURE = {
+    1: _table("""
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+-1  1 -1 -1 -1 -1 -1  1 -1
+-1 -1  1 -1 -1 -1  1 -1 -1
+-1 -1 -1  1 -1  1 -1 -1 -1
+-1 -1 -1 -1  1 -1 -1 -1 -1
+-1 -1  1 -1 -1 -1  1 -1 -1
+-1  1 -1 -1 -1 -1 -1  1 -1
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+"""),
+    2: _table("""
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+-1  1 -1 -1 -1 -1 -1  1 -1
+-1 -1  1 -1 -1 -1  1 -1 -1
+-1 -1 -1  1 -1  1 -1 -1 -1
+-1 -1 -1 -1  1 -1  1 -1 -1
+-1 -1  1 -1 -1 -1 -1  1 -1
+-1  1 -1 -1 -1 -1 -1  1 -1
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+"""),
+    3: _table("""
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+-1  1 -1 -1 -1 -1  1 -1 -1
+-1 -1  1 -1 -1 -1  1 -1 -1
+-1 -1 -1  1 -1  1 -1 -1 -1
+-1 -1 -1 -1  1 -1 -1 -1 -1
+-1 -1  1 -1 -1 -1  1 -1 -1
+-1  1 -1 -1 -1 -1 -1  1 -1
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+"""),
+}
+
+# Seed 000, 3.1.1: the X drawn beside the fourth worked window (row 0, column 3).
+X_WINDOW_0_3 = _table("""
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+-1  1 -1 -1 -1 -1 -1  1 -1
+-1 -1  1 -1 -1 -1  1 -1 -1
+-1 -1 -1  1 -1  1 -1 -1 -1
+-1 -1 -1 -1  1 -1 -1 -1 -1
+-1 -1  1 -1 -1 -1  1 -1 -1
+-1 -1  1 -1 -1 -1 -1  1 -1
+-1  1 -1 -1 -1 -1 -1 -1 -1
+-1 -1 -1 -1 -1 -1 -1 -1 -1
+""")
+
+# Seed 000, 3.1.1: the terms it adds up for the last window (row 6, column 6) and the mean it prints.
+LAST_WINDOW_TERMS = [1, 1, 1, 1, 1, 1, 1, -1]
+LAST_WINDOW_MEAN = 0.77
+FIRST_WINDOW_MEAN = 0.77
+
+# Seed 000, 3.1.1 to 3.1.3: the three 7x7 maps of the X.
+X_MAPS = [_table("""
+0.77 -0.11 0.11 0.33 0.55 -0.11 0.33
+-0.11 1.00 -0.11 0.33 -0.11 0.11 -0.11
+0.11 -0.11 1.00 -0.33 0.11 -0.11 0.55
+0.33 0.33 -0.33 0.55 -0.33 0.33 0.33
+0.55 -0.11 0.11 -0.33 1.00 -0.11 0.11
+-0.11 0.11 -0.11 0.33 -0.11 1.00 -0.11
+0.33 -0.11 0.55 0.33 0.11 -0.11 0.77
+"""), _table("""
+0.33 -0.55 0.11 -0.11 0.11 -0.55 0.33
+-0.55 0.55 -0.55 0.33 -0.55 0.55 -0.55
+0.11 -0.55 0.55 -0.77 0.55 -0.55 0.11
+-0.11 0.33 -0.77 1.00 -0.77 0.33 -0.11
+0.11 -0.55 0.55 -0.77 0.55 -0.55 0.11
+-0.55 0.55 -0.55 0.33 -0.55 0.55 -0.55
+0.33 -0.55 0.11 -0.11 0.11 -0.55 0.33
+"""), _table("""
+0.33 -0.11 0.55 0.33 0.11 -0.11 0.77
+-0.11 0.11 -0.11 0.33 -0.11 1.00 -0.11
+0.55 -0.11 0.11 -0.33 1.00 -0.11 0.11
+0.33 0.33 -0.33 0.55 -0.33 0.33 0.33
+0.11 -0.11 1.00 -0.33 0.11 -0.11 0.55
+-0.11 1.00 -0.11 0.33 -0.11 0.11 -0.11
+0.77 -0.11 0.11 0.33 0.55 -0.11 0.33
+""")]
+
+# Seed 000, 3.2.1: "Relu layer for convolutional layer 1" (8 rows).
+X_RELU_1 = _table("""
+0.77 0 0.11 0.33 0.55 0 0.33
+0 1.00 0 0.33 0 0.11 0
+0.11 0 1.00 0 0.11 0 0.55
+0.33 0.33 0 0.55 0 0.33 0.33
+0.55 0 0.11 0 1.00 0 0.11
+0 0.11 0 0.33 0 1.00 0
+0 0.11 0 0.33 0 1.00 0
+0.33 0 0.55 0.33 0.11 0 0.77
+""")
+
+# Seed 000, 3.3.1 to 3.3.3: the three 4x4 max-pooled maps of the X.
+X_POOL1 = [_table("""
+1.00 0.33 0.55 0.33
+0.33 1.00 0.33 0.55
+0.55 0.33 1.00 0.11
+0.33 0.55 0.11 0.77
+"""), _table("""
+0.55 0.33 0.55 0.33
+0.33 1.00 0.55 0.11
+0.55 0.55 0.55 0.11
+0.33 0.11 0.11 0.33
+"""), _table("""
+0.33 0.55 1.00 0.77
+0.55 1.55 1.00 0.33
+1.00 1.00 0.11 0.55
+0.77 0.33 0.55 0.33
+""")]
+
+# Seed 000, 3.4: the three 2x2 maps after "further max pooling".
+X_POOL2 = [_table("1.00 0.55\n0.55 1.00"), _table("1.00 0.55\n0.55 0.55"), _table("0.55 1.00\n1.00 0.55")]
+
+# Seed 000, 3.6 "Fully connected layer (for X)": the list of values it gives for the X (13 of them).
+X_VECTOR = [1.00, 0.55, 0.55, 1.00, 1.00, 0.55, 0.55, 0.55, 0.55, 0.55, 1.00, 1.00, 0.55]
+
+# Seed 000, "Prediction example": the percentages it states for X and O.
+PERCENT = {"X": 91, "O": 51}
+
+# Seed 003, "Matrix Calculation": a 5x5 input, the 3x3 kernel (its subscripts) and the output it prints.
+SEED003_IMAGE = np.array([[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]])
+SEED003_KERNEL = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]])
+SEED003_OUTPUT = np.array([[12.0, 12.0, 17.0], [10.0, 17.0, 19.0], [9.0, 6.0, 14.0]])
+
+
+def truncate(values, decimals=2):
+    """Cut ``values`` after ``decimals`` digits, toward zero (what the seed's tables do), instead of rounding."""
+    scale = 10.0 ** decimals
+    return np.trunc(np.asarray(values, dtype=float) * scale + np.sign(values) * 1e-9) / scale
+
+
+def compare(printed, right, decimals=2, beyond_truncation=False):
+    """Return a plain sentence on how a printed table differs from the ``right`` values (shape, then cells).
+
+    With ``beyond_truncation=True`` only the cells that truncating cannot explain are listed.
+    """
+    printed, right = np.asarray(printed, dtype=float), np.asarray(right, dtype=float)
+    if printed.shape != right.shape:
+        return f"shape {printed.shape} printed, {right.shape} computed"
+    expected = truncate(right, decimals) if beyond_truncation else np.round(right, decimals)
+    wrong = np.argwhere(np.abs(printed - expected) > 10 ** -decimals / 2)
+    if not len(wrong):
+        how = "truncated" if beyond_truncation else "rounded"
+        return f"all {right.size} values agree ({how} to {decimals} decimals)"
+    cells = ", ".join(f"{tuple(int(i) for i in idx)}: {printed[tuple(idx)]:g} printed, "
+                      f"{np.round(right[tuple(idx)], decimals):g} right" for idx in wrong[:6])
+    more = f" and {len(wrong) - 6} more" if len(wrong) > 6 else ""
+    return f"{len(wrong)} of {right.size} values differ - {cells}{more}"

@@ -1,0 +1,174 @@
+"""Check the seed mistakes notebooks 02-04 call out, the X/O variants, and the exercises' answers."""
+import math
+
+import numpy as np
+import pytest
+
+from cnnviz import exercises, ops, seedtables, xo
+
+# ------------------------------------------------------------------ each seed mistake, computed
+
+
+def test_first_x_and_o_have_8_rows_and_the_x_misplaced_pixels():
+    assert seedtables.X_FIRST.shape == seedtables.O_FIRST.shape == (8, 9)
+    # the seed's O is the real O with one of its three widest rows left out
+    assert any(np.array_equal(seedtables.O_FIRST, np.delete(xo.O, r, axis=0)) for r in (3, 4, 5))
+    # no row deletion turns the seed's first X into the real X: pixels are out of place as well
+    assert not any(np.array_equal(seedtables.X_FIRST, np.delete(xo.X, r, axis=0)) for r in range(9))
+    for grid in seedtables.X_FEATURE.values():
+        assert grid.shape == (8, 9)
+
+
+def test_the_x_beside_window_0_3_has_7_wrong_pixels_but_the_window_is_right():
+    wrong = np.argwhere(seedtables.X_WINDOW_0_3 != xo.X)
+    assert len(wrong) == 7 and wrong[:, 0].min() == 5          # all in the bottom rows
+    assert xo.forward(xo.X)["conv"][0][0, 3] == pytest.approx(3 / 9)   # the seed's 0.33 there is right
+
+
+def test_seed_tables_are_truncated_not_rounded():
+    maps = xo.forward(xo.X)["conv"]
+    for printed, right in zip(seedtables.X_MAPS, maps):
+        np.testing.assert_array_equal(seedtables.truncate(right), printed)
+    assert seedtables.FIRST_WINDOW_MEAN == seedtables.truncate(7 / 9) == 0.77 and round(7 / 9, 2) == 0.78
+    assert round(5 / 9, 2) == 0.56 and seedtables.truncate(-5 / 9) == -0.55
+    assert "7 of 49 values differ" in seedtables.compare(seedtables.X_MAPS[0], maps[0])
+    assert "28 of 49 values differ" in seedtables.compare(seedtables.X_MAPS[1], maps[1])
+
+
+def test_the_last_worked_window_lists_eight_of_nine_terms():
+    _, products = ops.window_products(xo.X, xo.FILTERS["diagonal \\"], 6, 6)
+    assert products.size == 9 and products.sum() == 7
+    assert len(seedtables.LAST_WINDOW_TERMS) == 8 and sum(seedtables.LAST_WINDOW_TERMS) == 6
+    assert seedtables.LAST_WINDOW_MEAN == seedtables.truncate(products.mean())
+
+
+def test_relu_table_repeats_a_row():
+    printed = seedtables.X_RELU_1
+    assert printed.shape == (8, 7) and np.array_equal(printed[5], printed[6])
+    np.testing.assert_array_equal(np.delete(printed, 6, axis=0), seedtables.truncate(xo.forward(xo.X)["relu"][0]))
+
+
+def test_pooled_filter3_map_prints_155_for_5_9():
+    pooled = xo.forward(xo.X)["pool1"]
+    assert seedtables.compare(seedtables.X_POOL1[2], pooled[2], beyond_truncation=True) == \
+        "1 of 16 values differ - (1, 1): 1.55 printed, 0.56 right"
+    assert pooled[2][1, 1] == pytest.approx(5 / 9) and xo.forward(xo.X)["relu"].max() <= 1
+    for printed, right in zip(seedtables.X_POOL1[:2], pooled[:2]):
+        np.testing.assert_array_equal(printed, seedtables.truncate(right))
+    for printed, right in zip(seedtables.X_POOL2, xo.forward(xo.X)["pool2"]):
+        np.testing.assert_array_equal(printed, seedtables.truncate(right))
+
+
+def test_x_vector_lists_13_values_for_12():
+    vector = xo.class_vectors()["X"]
+    assert len(seedtables.X_VECTOR) == 13 and vector.size == 12
+    # the seed's list is the right one with an extra 0.55 inserted
+    assert any(np.array_equal(np.delete(seedtables.X_VECTOR, i), seedtables.truncate(vector)) for i in range(13))
+
+
+def test_votes_are_not_probabilities_and_51_percent_truncates():
+    scores = xo.votes(xo.SEED_NEW_INPUT)
+    assert sum(scores.values()) == pytest.approx(1.4295)
+    assert round(100 * scores["O"]) == 52 and seedtables.PERCENT["O"] == math.floor(100 * scores["O"])
+    assert round(100 * scores["X"]) == seedtables.PERCENT["X"] == 91
+    assert ops.softmax([scores["X"], scores["O"]]).sum() == pytest.approx(1)
+
+
+def test_7x7_to_4x4_needs_same_padding():
+    with pytest.raises(ValueError, match="does not tile"):
+        ops.output_size(7, 2, 2, 0)
+    relu = xo.forward(xo.X)["relu"][0]
+    assert ops.pool2d(relu, 2, 2, "max", "valid").shape == (3, 3)
+    assert ops.pool2d(relu, 2, 2, "max", "same").shape == (4, 4) and ops.same_padding(7, 2, 2) == (0, 1)
+
+
+def test_seed003_example_and_compare_sentences():
+    np.testing.assert_array_equal(ops.conv2d(seedtables.SEED003_IMAGE, seedtables.SEED003_KERNEL),
+                                  seedtables.SEED003_OUTPUT)
+    assert seedtables.compare(np.ones(3), np.ones(3)) == "all 3 values agree (rounded to 2 decimals)"
+    assert "more" in seedtables.compare(np.zeros(10), np.ones(10))
+
+
+# ------------------------------------------------------------------ X/O variants and fractions
+
+def test_shift_moves_the_letter_and_fills_with_background():
+    moved = xo.shift(xo.X, 1, -1)
+    np.testing.assert_array_equal(moved[1:, :-1], xo.X[:-1, 1:])
+    assert (moved[0] == -1).all() and (moved[:, -1] == -1).all()
+    np.testing.assert_array_equal(xo.shift(xo.O, 0, 0), xo.O)
+    with pytest.raises(ValueError, match="out of view"):
+        xo.shift(xo.X, 9, 0)
+
+
+def test_thicken_and_noise():
+    bold = xo.thicken(xo.X)
+    assert (bold >= xo.X).all() and (bold == 1).sum() > (xo.X == 1).sum()
+    assert bold[1, 2] == 1 and bold[1, 1] == 1                 # each stroke pixel inks its right neighbour
+    noisy = xo.add_noise(xo.O, 5, seed=3)
+    assert (noisy != xo.O).sum() == 5
+    np.testing.assert_array_equal(noisy, xo.add_noise(xo.O, 5, seed=3))
+    with pytest.raises(ValueError, match="flips"):
+        xo.add_noise(xo.O, 82)
+
+
+def test_ninths():
+    assert xo.ninths([7 / 9, -1 / 9, 1.0, 0.0, -1.0, 0.912]) == ["7/9", "-1/9", "1", "0", "-1", "0.91"]
+    assert xo.ninths(-5 / 9) == "-5/9"
+    assert xo.ninths(np.full((2, 2), 3 / 9)) == [["3/9", "3/9"], ["3/9", "3/9"]]
+
+
+# ------------------------------------------------------------------ ops used by notebook 02
+
+def test_slide_row_weights_follows_seed001_cases():
+    digit = np.arange(12.0).reshape(3, 4)
+    out = ops.slide_row_weights(digit, [1, 0.3])
+    assert out.shape == (3, 3) and out[0, 0] == pytest.approx(0 + 0.3 * 1)
+    padded = ops.slide_row_weights(digit, [1, 0.3], padding=1)
+    assert padded.shape == (3, 5) and padded[0, 0] == pytest.approx(0.3 * 0) and padded[0, -1] == pytest.approx(3)
+    with pytest.raises(ValueError, match="1-D row of weights"):
+        ops.slide_row_weights(digit, [[1, 2]])
+    with pytest.raises(ValueError, match="do not fit"):
+        ops.slide_row_weights(digit, np.ones(5))
+    with pytest.raises(ValueError, match="whole number of zeros"):
+        ops.slide_row_weights(digit, [1, 1], padding="same")
+
+
+def test_explain_output_size():
+    assert ops.explain_output_size(32, 3, 1, 0) == (30, "output = (n - kernel + 2*padding) / stride + 1 = "
+                                                    "(32 - 3 + 2*0) / 1 + 1 = 30: the window lands at 30 "
+                                                    "positions along each axis")
+    size, text = ops.explain_output_size(7, 3, 3, 0)
+    assert size is None and text.startswith("No output size: stride 3 does not tile")
+    assert ops.explain_output_size(7, 2, 2, "same")[0] == 4
+
+
+def test_stack_kernels_spans_every_channel():
+    rng = np.random.default_rng(0)
+    photo = rng.random((6, 7, 3))
+    bank = ops.stack_kernels(list(ops.CLASSIC_KERNELS.values()))
+    assert bank.shape == (3, 3, 3, len(ops.CLASSIC_KERNELS))
+    out = ops.conv2d(photo, bank)
+    assert out.shape == (4, 5, len(ops.CLASSIC_KERNELS))
+    brightness = photo.mean(axis=-1)
+    for f, kernel in enumerate(ops.CLASSIC_KERNELS.values()):
+        np.testing.assert_allclose(out[..., f], ops.conv2d(brightness, kernel), atol=1e-12)
+    with pytest.raises(ValueError, match="one shape"):
+        ops.stack_kernels([np.ones((3, 3)), np.ones((2, 2))])
+
+
+# ------------------------------------------------------------------ exercises of notebooks 02-04
+
+RIGHT = {"02.1": -7 / 9, "02.2": 28, "02.3": (62, 62, 16), "02.4": 75,
+         "03.1": (5 / 9 + 1 / 9) / 4, "03.2": 7, "03.3": 3, "03.4": 0,
+         "04.1": 5 / 9, "04.2": math.exp(1) / (math.exp(1) + math.exp(5 / 9)), "04.3": 0.375, "04.4": "O"}
+WRONG = {"02.1": -0.78, "02.2": 24, "02.3": (62, 62, 3), "02.4": 25, "03.1": 0.25, "03.2": 6, "03.3": 2,
+         "03.4": 2, "04.1": 1.0, "04.2": 0.5, "04.3": 0.5, "04.4": "X"}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(RIGHT))
+def test_exercises_say_right_or_wrong_with_a_hint(exercise_id, capsys):
+    assert exercises.check(exercise_id, RIGHT[exercise_id]) is True
+    assert "right!" in capsys.readouterr().out
+    assert exercises.check(exercise_id, WRONG[exercise_id]) is False
+    assert "not yet. Hint:" in capsys.readouterr().out
+    assert exercises.check(exercise_id, None, verbose=False) is False

@@ -1,0 +1,210 @@
+"""Drive each explorer of notebooks 02-04 without a browser: set .value, check what it shows."""
+import html
+
+import numpy as np
+import pytest
+
+from cnnviz import ops, widgets, xo
+
+PNG = b"\x89PNG"
+F1, F2, F3 = xo.FILTERS.values()
+
+
+def ninths(a):
+    return np.rint(np.asarray(a) * 9).astype(int)
+
+
+# ------------------------------------------------------------------ convolution explorer
+
+def test_convolution_explorer_starts_at_first_window_with_seed_numbers():
+    w = widgets.ConvolutionExplorer()
+    assert (w.image.value, w.kernel.value, w.step.value) == ("X", "diagonal \\", 0)
+    assert w.total == 7 and w.mean == pytest.approx(7 / 9)
+    assert np.isfinite(w.fmap).sum() == 1 and w.fmap[0, 0] == pytest.approx(7 / 9)
+    assert "add up to 7" in w.text and "7/9 = 0.78" in w.text
+    assert bytes(w.view.value).startswith(PNG) and w.error == ""
+    assert html.escape(w.text) in w.status.value
+    assert w._axes[3].cnnviz_grid["labels"][0, 0] == "7/9"   # what the map panel writes
+
+
+def test_convolution_explorer_fills_the_map_as_the_window_moves():
+    w = widgets.ConvolutionExplorer()
+    first_png = bytes(w.view.value)
+    w.step.value = 9                                  # row 1, column 2
+    assert np.isfinite(w.fmap).sum() == 10
+    np.testing.assert_array_equal(w.window, xo.X[1:4, 2:5])
+    np.testing.assert_array_equal(w.products, xo.X[1:4, 2:5] * F1)
+    assert w.total == -1 and "row 1, column 2" in w.text and "-1/9 = -0.11" in w.text
+    assert list(w._axes[2].cnnviz_grid["labels"].ravel()) == [f"{v:g}" for v in w.products.ravel()]
+    assert bytes(w.view.value) != first_png
+    w.step.value = 48
+    np.testing.assert_array_equal(ninths(w.fmap), ninths(xo.forward(xo.X)["conv"][0]))
+    assert w.total == 7 and "row 6, column 6" in w.text     # the seed's 8-term window: 9 products, sum 7
+
+
+def test_play_button_is_linked_to_the_slider():
+    w = widgets.ConvolutionExplorer()
+    w.play.value = 20
+    assert w.step.value == 20 and "row 2, column 6" in w.text
+    w.step.value = 3
+    assert w.play.value == 3
+    assert (w.play.min, w.play.max) == (w.step.min, w.step.max) == (0, 48)
+
+
+def test_convolution_explorer_switches_image_and_filter():
+    w = widgets.ConvolutionExplorer()
+    w.step.value = 48
+    w.kernel.value = "cross x"
+    np.testing.assert_array_equal(ninths(w.fmap), ninths(xo.forward(xo.X)["conv"][1]))
+    w.image.value = "O"
+    np.testing.assert_array_equal(ninths(w.fmap), ninths(xo.forward(xo.O)["conv"][1]))
+    assert w._axes[1].cnnviz_grid["labels"][0, 1] == "-1"      # the kernel panel shows filter 2
+    w.step.value = 12                                          # row 1, column 5: the O's ring
+    assert w.mean == pytest.approx(xo.forward(xo.O)["conv"][1][1, 5])
+
+
+def test_convolution_explorer_shows_errors_instead_of_swallowing_them():
+    w = widgets.ConvolutionExplorer(filters={"ok": F1, "not square": np.ones((3, 2))})
+    assert w.error == ""
+    w.kernel.value = "not square"
+    assert "kernel must be square" in w.error
+    assert "ValueError" in w.status.value and "kernel must be square" in w.status.value
+    w.kernel.value = "ok"
+    assert w.error == "" and "add up to" in w.status.value
+
+
+def test_convolution_explorer_adapts_to_another_image_size():
+    w = widgets.ConvolutionExplorer(images={"X": xo.X, "small": np.ones((5, 5))})
+    w.image.value = "small"
+    assert w.step.max == 8 and w.play.max == 8 and w.fmap.shape == (3, 3)
+    w.step.value = 8
+    assert w.mean == pytest.approx(F1.sum() / 9)
+
+
+# ------------------------------------------------------------------ arithmetic explorer
+
+def test_arithmetic_explorer_computes_the_output_size():
+    w = widgets.ArithmeticExplorer()
+    assert w.out_size == 5 and "(7 - 3 + 2*0) / 1 + 1 = 5" in w.text
+    assert w._ax.cnnviz_windows == {"starts": [0, 1, 2, 3, 4], "uncovered": []}
+    w.n.value, w.kernel.value, w.stride.value, w.padding.value = 32, 3, 1, 0
+    assert w.out_size == 30                                    # seed 001: 32, 3, 0, 1 -> 30
+    w.kernel.value = 5
+    assert w.out_size == 28
+
+
+def test_arithmetic_explorer_explains_a_stride_that_does_not_tile():
+    w = widgets.ArithmeticExplorer(n=7, kernel=3, stride=3)
+    assert w.out_size is None and w.error == ""
+    assert "does not tile" in w.text and "Strides that tile here: [1, 2, 4]" in w.text
+    assert w._ax.cnnviz_windows == {"starts": [0, 3], "uncovered": [6]}
+    assert "does not tile" in w.status.value
+    w.padding.value = 1                                        # (7 - 3 + 2) / 3 = 2: tiles
+    assert w.out_size == 3 and w._ax.cnnviz_windows["starts"] == [-1, 2, 5]
+
+
+def test_arithmetic_explorer_shows_the_error_of_a_kernel_too_large():
+    w = widgets.ArithmeticExplorer(n=3, kernel=3)
+    w.kernel.value = 9
+    assert w.out_size is None and "larger than the padded input" in w.text
+    assert "ValueError" in w.status.value and "larger than the padded input" in w.error
+    w.padding.value = 3                                        # 3 + 6 = 9 fits again
+    assert w.out_size == 1 and w.error == ""
+
+
+# ------------------------------------------------------------------ pooling explorer
+
+def test_pooling_explorer_reproduces_the_seeds_4x4_maps():
+    w = widgets.PoolingExplorer()
+    np.testing.assert_array_equal(w.fmap, xo.forward(xo.X)["relu"][0])
+    np.testing.assert_array_equal(ninths(w.pooled), [[9, 3, 5, 3], [3, 9, 3, 5], [5, 3, 9, 1], [3, 5, 1, 7]])
+    assert "7x7 -> 4x4" in w.text and "ceil(7 / 2) = 4" in w.text
+    w.filter.value = "diagonal /"
+    assert ninths(w.pooled)[1, 1] == 5                         # the seed's 1.55 is 5/9
+
+
+def test_pooling_explorer_modes_padding_and_size():
+    w = widgets.PoolingExplorer()
+    relu = xo.forward(xo.X)["relu"][0]
+    w.mode.value = "avg"
+    assert w.pooled[0, 0] == pytest.approx((7 / 9 + 1) / 4)
+    assert w.pooled[3, 3] == pytest.approx(7 / 9)              # a corner window holds one real value
+    w.mode.value = "l2"
+    assert w.pooled[0, 0] == pytest.approx(np.sqrt((7 / 9) ** 2 + 1))
+    w.mode.value, w.padding.value = "max", "valid"
+    assert w.pooled.shape == (3, 3) and "drops those leftover rows" in w.text
+    w.size.value, w.stride.value = 3, 2
+    np.testing.assert_array_equal(w.pooled, ops.pool2d(relu, 3, 2, "max", "valid"))
+    assert w.pooled.shape == (3, 3) and "= 3" in w.text
+    assert len(w._axes[0].cnnviz_pool["windows"]) == 9 and w._axes[0].cnnviz_pool["padded"] == []
+
+
+def test_pooling_explorer_shows_padding_and_other_maps():
+    w = widgets.PoolingExplorer()
+    assert len(w._axes[0].cnnviz_pool["padded"]) == 15          # one extra row and column: 8*8 - 7*7
+    w.image.value, w.filter.value = "O", "cross x"
+    np.testing.assert_array_equal(w.pooled, xo.forward(xo.O)["pool1"][1])
+
+
+def test_pooling_explorer_shows_errors():
+    w = widgets.PoolingExplorer()
+    w.padding.value = "valid"
+    w.size.value = 8
+    assert "larger than the feature map" in w.error and "ValueError" in w.status.value
+    w.size.value = 2
+    assert w.error == ""
+
+
+# ------------------------------------------------------------------ drawing pad
+
+def test_drawing_pad_runs_the_network_live():
+    pad = widgets.DrawingPad()
+    np.testing.assert_array_equal(pad.image, xo.X)
+    assert pad.prediction == "X" and pad.scores == pytest.approx({"X": 1.0, "O": 5 / 9})
+    assert sum(pad.probs.values()) == pytest.approx(1.0)
+    assert pad.probs["X"] == pytest.approx(ops.softmax([1.0, 5 / 9])[0])
+    assert "the network says X" in pad.text and bytes(pad.view.value).startswith(PNG)
+    pad.cells[4][4].value = False                               # erase the X's centre
+    assert pad.image[4, 4] == -1
+    np.testing.assert_array_equal(pad.vector, xo.forward(pad.image)["vector"])
+    assert pad.scores["X"] == pytest.approx(xo.votes(pad.vector)["X"]) and pad.scores["X"] < 1
+
+
+def test_drawing_pad_presets_and_variants():
+    pad = widgets.DrawingPad()
+    pad.preset.value = "O"
+    np.testing.assert_array_equal(pad.image, xo.O)
+    assert pad.prediction == "O"
+    pad.preset.value = "X bolder"
+    np.testing.assert_array_equal(pad.image, xo.thicken(xo.X))
+    assert pad.prediction == "O"                                # the hand-made filters are fooled
+    pad.preset.value = "blank"
+    assert (pad.image == -1).all()
+    labels = pad._axes[0].cnnviz_grid["labels"]
+    assert labels.shape == (3, 4) and labels[0, 0] == f"{pad.vector[0]:.2f}"
+
+
+def test_drawing_pad_loads_a_preset_with_one_redraw(monkeypatch):
+    pad = widgets.DrawingPad()
+    calls = []
+    original = pad._draw
+    monkeypatch.setattr(pad, "_draw", lambda: calls.append(1) or original())
+    pad.set_image(xo.O)
+    assert len(calls) == 1
+    with pytest.raises(ValueError, match="9x9"):
+        pad.set_image(np.ones((8, 8)))
+
+
+def test_drawing_pad_shows_errors():
+    pad = widgets.DrawingPad()
+    pad.filters = {"too big": np.ones((11, 11))}
+    pad.cells[0][0].value = True
+    assert "larger than the padded image" in pad.error and "ValueError" in pad.status.value
+
+
+def test_widgets_display_as_their_box():
+    for w in (widgets.ConvolutionExplorer(), widgets.ArithmeticExplorer(), widgets.PoolingExplorer(),
+              widgets.DrawingPad()):
+        bundle = w._repr_mimebundle_()
+        assert "application/vnd.jupyter.widget-view+json" in bundle
+        assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.box.model_id
