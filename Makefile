@@ -17,6 +17,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 help:
 	@echo "make lab    set up .venv (once) and open JupyterLab on notebooks/"
 	@echo "make test   set up .venv (once) and run unit tests + nbval over every notebook"
+	@echo "make test-browser  JupyterLab in headless Chromium: run notebook 02, move its explorer (screenshots in build/browser/)"
+	@echo "make links  write Colab/Binder badges, Colab setup lines and slide metadata into README and notebooks"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +45,30 @@ test-unit: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build
+
+# ---- classroom delivery: real-browser test, launch links (issue 8) ----
+# `make test-browser` runs JupyterLab from .venv in Debian's headless Chromium, driven by Playwright
+# (tests/browser/; `make test` never collects it). Chromium comes from apt, never from a download.
+CHROMIUM      ?= /usr/bin/chromium
+BROWSER_STAMP := $(VENV)/.installed-browser
+SUDO          := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: test-browser links
+
+$(BROWSER_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,browser]'
+	touch $(BROWSER_STAMP)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+# Screenshots and logs land in build/browser/.
+test-browser: $(BROWSER_STAMP) | $(CHROMIUM)
+	CNNVIZ_MODE=quick CNNVIZ_OFFLINE=1 $(if $(SHARED_DATA),CNNVIZ_DATA_DIR=$(SHARED_DATA),) CHROMIUM=$(CHROMIUM) \
+	$(BIN)/python -m pytest tests/browser -p no:cacheprovider -q -rs $(PYTEST_ARGS)
+
+# Write the Colab/Binder badges and the Colab setup lines (address from pyproject's [project.urls]),
+# and the slide metadata of notebooks 01-04. Idempotent; run it after notebooks are regenerated.
+links: $(STAMP)
+	$(BIN)/python -m cnnviz.launch --write

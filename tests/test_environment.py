@@ -25,6 +25,9 @@ def pip_requirements():
 def conda_requirements():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     deps = [d for d in env["dependencies"] if isinstance(d, str)]
+    # packages on PyPI only (not on conda-forge) are listed in the pip: section
+    deps += [d.split("#")[0].strip() for section in env["dependencies"] if isinstance(section, dict)
+             for d in section.get("pip", []) if not d.startswith("-")]
     return dict(_split(d.replace("=", "==", 1) if re.match(r"^[\w.\-]+=[^=<>]", d) else d) for d in deps)
 
 
