@@ -189,3 +189,33 @@ def _seed002_images_per_epoch():
                        "ops.output_size(64, 3, stride=3, strict=False).")
 def _conv_32_3_3_on_64():
     return ops.output_size(64, 3, 3, strict=False)
+
+
+# ------------------------------------------------------------------ notebook 06
+
+@exercise("06.1", hint="(kernel height * kernel width * input channels + 1 bias) weights per filter, times the "
+                       "filters: ops.conv_params(3, 128, 128).")
+def _seed004_fourth_conv():
+    return ops.conv_params(3, 128, 128)
+
+
+@exercise("06.2", hint="keep the three convolutions, and replace both dense layers by one from the 4*4*64 "
+                       "flattened numbers to 10 outputs: ops.dense_params(4 * 4 * 64, 10).")
+def _seed003_without_dense_500():
+    return (ops.conv_params(2, 3, 16) + ops.conv_params(2, 16, 32) + ops.conv_params(2, 32, 64)
+            + ops.dense_params(4 * 4 * 64, 10))
+
+
+@exercise("06.3", hint="0.99 ** n < 0.01 means n > log(0.01) / log(0.99); take the next whole number "
+                       "(math.ceil), or try values of n in a loop.")
+def _bn_steps_to_forget():
+    n = 0
+    while 0.99 ** n >= 0.01:
+        n += 1
+    return n
+
+
+@exercise("06.4", hint="with a one-hot label only the true class counts: the loss is -ln(p_true), "
+                       "np.log is the natural log.")
+def _cross_entropy_of_quarter():
+    return float(-np.log(0.25))

@@ -221,6 +221,270 @@ def feature_maps(model, image, layer_names=None):
 
 
 # ----------------------------------------------------------- CIFAR-10 (notebook 06)
+import json  # noqa: E402  (this section's own imports)
+import shutil  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from cnnviz import config  # noqa: E402
+# The seeds' networks take pixels already divided by 255, as the seeds fed them (their
+# summaries then match the published ones). cifar10_net takes raw 0-255 pixels: scaling,
+# normalisation and augmentation live inside it, so prediction needs no preprocessing.
+
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)  # per-channel mean and std of the 50,000 training images,
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)   # on the 0-1 scale (notebook 06 recomputes them)
+
+
+def seed003_cnn():
+    """Build seed 003's CIFAR-10 network as published: three 2x2 conv + pool blocks, Dense 500, dropout; 528,054 weights."""
+    return keras.Sequential([
+        keras.Input((32, 32, 3)),
+        layers.Conv2D(16, (2, 2), padding="same", activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(32, (2, 2), padding="same", activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(64, (2, 2), padding="same", activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Dropout(0.3),
+        layers.Flatten(),
+        layers.Dense(500, activation="relu"),
+        layers.Dropout(0.4),
+        layers.Dense(10, activation="softmax"),
+    ], name="seed003_cnn")
+
+
+def seed004_cnn():
+    """Build seed 004's deeper CIFAR-10 network: four 3x3 convs (32, 64, 128, 128), three pools, Dense 1024, dropout."""
+    # The seed adds each ReLU as its own Activation layer; activation="relu" is the same maths.
+    return keras.Sequential([
+        keras.Input((32, 32, 3)),
+        layers.Conv2D(32, (3, 3), padding="same", activation="relu"),
+        layers.Conv2D(64, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Dropout(0.25),
+        layers.Conv2D(128, (3, 3), padding="same", activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(128, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Dropout(0.25),
+        layers.Flatten(),
+        layers.Dense(1024, activation="relu"),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    ], name="seed004_cnn")
+
+
+def count_macs(model):
+    """Count the multiply-adds one image costs in the Conv2D and Dense layers of ``model`` (a forward pass)."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            h, w, filters = layer.output.shape[1:]
+            kh, kw, c_in, _ = layer.kernel.shape
+            total += h * w * filters * kh * kw * c_in
+        elif isinstance(layer, layers.Dense):
+            total += int(np.prod(layer.kernel.shape))
+        elif isinstance(layer, keras.Model):
+            total += count_macs(layer)
+    return int(total)
+
+
+@keras.saving.register_keras_serializable(package="cnnviz")
+class RandomShift(layers.Layer):
+    """Shift each image of a batch by its own random 0..``pad`` pixels up/down and left/right, mirroring the edges.
+
+    Active in training only. Written with ``keras.ops`` so a model using it still compiles
+    with XLA; Keras' RandomTranslation and RandomCrop switch XLA off for the whole model.
+    """
+
+    def __init__(self, pad=2, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(pad, bool) or not isinstance(pad, int) or pad < 0:
+            raise ValueError(f"pad must be a whole number of pixels >= 0; got {pad!r}")
+        self.pad, self.seed = pad, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=None):
+        p = self.pad
+        if not training or p == 0:
+            return images
+        ops = keras.ops
+        b = ops.shape(images)[0]
+        h, w, c = images.shape[1:]
+        if p >= min(h, w):
+            raise ValueError(f"pad {p} must be smaller than the image ({h}x{w}) for mirrored edges")
+        padded = ops.pad(images, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+        dy = keras.random.randint((b, 1), 0, 2 * p + 1, seed=self.seed_generator)
+        dx = keras.random.randint((b, 1), 0, 2 * p + 1, seed=self.seed_generator)
+        rows = ops.broadcast_to((dy + ops.arange(h)[None, :])[:, :, None, None], (b, h, w + 2 * p, c))
+        cols = ops.broadcast_to((dx + ops.arange(w)[None, :])[:, None, :, None], (b, h, w, c))
+        return ops.take_along_axis(ops.take_along_axis(padded, rows, axis=1), cols, axis=2)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "pad": self.pad, "seed": self.seed}
+
+
+CIFAR10_BATCH = 128     # the course's recipe (bench/cifar10.py measured it against seed 003)
+CIFAR10_PEAK_LR = 0.1
+
+
+def whitening_kernel(images, eps=5e-4, size=2):
+    """Return a (size, size, 3, 2 * size*size*3) conv kernel that whitens image patches (PCA, both signs).
+
+    Each filter is one principal component of the normalised ``size`` x ``size`` patches of
+    ``images`` (N, H, W, 3 uint8), divided by the square root of its variance: the filter
+    outputs are uncorrelated with variance 1. The negated filters follow, so a ReLU keeps both signs.
+    """
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[-1] != 3 or len(images) == 0:
+        raise ValueError(f"images must be a non-empty batch (N, H, W, 3); got shape {images.shape}")
+    x = (images.astype("float32") / 255 - np.float32(CIFAR10_MEAN)) / np.float32(CIFAR10_STD)
+    patches = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(1, 2))  # N, h, w, C, size, size
+    patches = patches.transpose(0, 1, 2, 4, 5, 3).reshape(-1, size * size * 3).astype("float64")
+    variances, components = np.linalg.eigh(patches.T @ patches / len(patches))
+    kernel = (components / np.sqrt(variances + eps)).reshape(size, size, 3, -1)
+    return np.concatenate([kernel, -kernel], axis=-1).astype("float32")
+
+
+def _conv_bn_relu(x, filters, momentum, name, pool=False):
+    """Add a 3x3 convolution (no bias: BatchNorm adds one), an optional 2x2 max-pool, BatchNorm and ReLU."""
+    x = layers.Conv2D(filters, (3, 3), padding="same", use_bias=False, name=f"{name}_conv")(x)
+    if pool:
+        x = layers.MaxPooling2D((2, 2), name=f"{name}_pool")(x)
+    x = layers.BatchNormalization(momentum=momentum, name=f"{name}_bn")(x)
+    return layers.ReLU(name=f"{name}_relu")(x)
+
+
+def cifar10_net(widths=(32, 64, 128), whiten=None, residual=False, shift=2, bn_momentum=0.9, name="cifar10_net"):
+    """Build the course's fast CIFAR-10 model from raw 0-255 pixels: augmentation, whitening, conv-pool-BatchNorm stages.
+
+    ``whiten`` is a fixed first-layer kernel from ``whitening_kernel(x_train[:5000])``; None
+    gives the same 2x2 layer with trainable random weights. Each stage is a 3x3 conv, a 2x2
+    max-pool and a second 3x3 conv (``residual`` adds two more, summed back); then global max
+    pooling and 10 softmax outputs.
+    """
+    inputs = keras.Input((32, 32, 3), name="pixels")
+    x = layers.RandomFlip("horizontal", name="flip")(inputs)
+    x = RandomShift(shift, name="shift")(x)
+    x = layers.Rescaling(1 / 255, name="rescale")(x)
+    x = layers.Normalization(mean=CIFAR10_MEAN, variance=np.square(CIFAR10_STD), name="normalize")(x)
+    n_white = 24 if whiten is None else np.shape(whiten)[-1]
+    white = layers.Conv2D(n_white, (2, 2), name="whiten", trainable=whiten is None)
+    x = layers.ReLU(name="whiten_relu")(white(x))
+    if whiten is not None:
+        white.set_weights([np.asarray(whiten, "float32"), np.zeros(n_white, "float32")])
+    for i, width in enumerate(widths, start=1):
+        x = _conv_bn_relu(x, width, bn_momentum, f"stage{i}a", pool=True)
+        x = _conv_bn_relu(x, width, bn_momentum, f"stage{i}b")
+        if residual:
+            y = _conv_bn_relu(x, width, bn_momentum, f"stage{i}c")
+            x = layers.Add(name=f"stage{i}_add")([x, _conv_bn_relu(y, width, bn_momentum, f"stage{i}d")])
+    x = layers.GlobalMaxPooling2D(name="global_max")(x)
+    outputs = layers.Dense(10, activation="softmax", name="classes")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+class BudgetOneCycle(keras.callbacks.Callback):
+    """Run one learning-rate cycle over a wall-time budget, then stop training when the budget is spent.
+
+    The rate climbs linearly from ``start * peak`` to ``peak`` over the first ``warmup``
+    share of the budget, then falls linearly to 0 at its end. It follows the clock, not a
+    step count, so a slower (or busier) machine still ends its cycle on time. The time each
+    epoch's end takes (validation, checkpoints) is measured and kept in reserve, so the
+    whole fit stays within ``budget_s``. ``state`` names a file that keeps the seconds spent
+    across an interrupted and resumed fit. ``history`` records (seconds, rate) per step.
+    """
+
+    def __init__(self, peak=CIFAR10_PEAK_LR, budget_s=None, warmup=0.2, start=0.1, state=None):
+        super().__init__()
+        if not budget_s or budget_s <= 0:
+            raise ValueError(f"budget_s must be a positive number of seconds; got {budget_s!r}")
+        if not 0 < warmup < 1:
+            raise ValueError(f"warmup is the share of the budget spent warming up, between 0 and 1; got {warmup!r}")
+        self.peak, self.budget_s, self.warmup, self.start = float(peak), float(budget_s), warmup, start
+        self.state = Path(state) if state else None
+        self.history, self.reserve = [], 0.0
+
+    def rate(self, fraction):
+        """Return the learning rate after ``fraction`` (0..1, array or number) of the budget."""
+        f = np.clip(np.asarray(fraction, dtype=float), 0, 1)
+        up = self.start + (1 - self.start) * f / self.warmup
+        return self.peak * np.where(f < self.warmup, up, (1 - f) / (1 - self.warmup))
+
+    def spent(self):
+        """Return the seconds of the budget spent so far."""
+        return self._before + time.perf_counter() - self._t0
+
+    def _fraction(self):
+        return self.spent() / max(self.budget_s - self.reserve, 1e-9)
+
+    def on_train_begin(self, logs=None):
+        self._before = json.loads(self.state.read_text())["spent"] if self.state and self.state.exists() else 0.0
+        self._t0 = self._last_step = time.perf_counter()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        rate = float(self.rate(self._fraction()))
+        self.model.optimizer.learning_rate = rate
+        self.history.append((self.spent(), rate))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._last_step = time.perf_counter()
+        if self._fraction() >= 1:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        # runs after validation and checkpointing (callbacks earlier in the list): keep that much time in reserve
+        self.reserve = min(max(self.reserve, time.perf_counter() - self._last_step), self.budget_s / 2)
+        if self.state:
+            self.state.write_text(json.dumps({"spent": self.spent()}))
+
+    def on_train_end(self, logs=None):
+        if self.state and self._fraction() >= 1:
+            self.state.unlink(missing_ok=True)  # finished: a new fit starts a new cycle
+
+
+def compile_cifar10_net(model, peak_lr=CIFAR10_PEAK_LR, weight_decay=5e-4, label_smoothing=0.1, jit_compile=False):
+    """Compile with SGD + Nesterov momentum, decoupled weight decay and label smoothing (one-hot labels)."""
+    model.compile(optimizer=keras.optimizers.SGD(peak_lr, momentum=0.9, nesterov=True, weight_decay=weight_decay),
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
+                  metrics=["accuracy"], jit_compile=jit_compile)
+    return model
+
+
+def predict_flip_average(model, images, batch_size=500):
+    """Return class probabilities averaged over each image and its mirror image (test-time augmentation)."""
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"images must be a batch (N, H, W, C); got shape {images.shape}")
+    proba = model.predict(images, batch_size=batch_size, verbose=0)
+    return (proba + model.predict(images[:, :, ::-1], batch_size=batch_size, verbose=0)) / 2
+
+
+def batches(x, y, batch_size=32, shuffle=True, seed=42):
+    """Return a ``tf.data`` dataset of (images, labels) batches from in-memory arrays, reshuffled every epoch."""
+    import tensorflow as tf
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"x and y must hold the same, non-zero number of examples; got {len(x)} and {len(y)}")
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(2)
+
+
+def run_folder(name):
+    """Return the cache folder for the checkpoints of a fit named ``name``, emptied if a fit there already finished.
+
+    A fit that was interrupted leaves its ``backup`` subfolder: that one is kept, so the
+    next ``training.fit`` with this folder resumes it.
+    """
+    folder = config.cache_dir() / "models" / name
+    if folder.exists() and not (folder / "backup").exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 # ------------------------------------------- a small model to explain (notebook 07)
