@@ -59,14 +59,15 @@ def main(argv=None):
         }
 
         budget = args.budget_s or h003.seconds
-        model = models.cifar10_net(whiten=models.whitening_kernel(x_train[:5000]))
-        models.compile_cifar10_net(model)
-        cycle = models.BudgetOneCycle(models.CIFAR10_PEAK_LR, budget)
-        h = training.fit(model, models.batches(x_train, y_train1, batch_size=models.CIFAR10_BATCH),
+        recipe = models.cifar10_recipe(budget)
+        model = models.cifar10_net(whiten=models.whitening_kernel(x_train[:5000]), **recipe["net"])
+        models.compile_cifar10_net(model, peak_lr=recipe["peak_lr"], label_smoothing=recipe["label_smoothing"])
+        cycle = models.BudgetOneCycle(recipe["peak_lr"], budget)
+        h = training.fit(model, models.batches(x_train, y_train1, batch_size=recipe["batch_size"]),
                          (x_valid, y_valid1), epochs=1000, folder=f"{tmp}/cifar10_net", callbacks=[cycle])
         proba = model.predict(x_test, batch_size=500, verbose=0)
         proba_tta = models.predict_flip_average(model, x_test)
-        seen = len(cycle.history) * models.CIFAR10_BATCH
+        seen = len(cycle.history) * recipe["batch_size"]
         results["cifar10_net"] = {
             "test_accuracy": round(training.accuracy(y_test[:, 0], proba.argmax(axis=1)), 4),
             "test_accuracy_flip_tta": round(training.accuracy(y_test[:, 0], proba_tta.argmax(axis=1)), 4),
@@ -76,6 +77,7 @@ def main(argv=None):
             "params": model.count_params(),
             "macs_per_image": models.count_macs(model),
             "images_per_s": round(seen / h.seconds, 1),
+            "recipe": {**recipe, "net": {k: list(v) if isinstance(v, tuple) else v for k, v in recipe["net"].items()}},
         }
 
     report = {

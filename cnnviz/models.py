@@ -227,12 +227,13 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from cnnviz import config  # noqa: E402
+
 # The seeds' networks take pixels already divided by 255, as the seeds fed them (their
 # summaries then match the published ones). cifar10_net takes raw 0-255 pixels: scaling,
 # normalisation and augmentation live inside it, so prediction needs no preprocessing.
 
-CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)  # per-channel mean and std of the 50,000 training images,
-CIFAR10_STD = (0.2470, 0.2435, 0.2616)   # on the 0-1 scale (notebook 06 recomputes them)
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)  # per-channel mean and std of the 50,000 training images
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)   # on the 0-1 scale (notebook 06 checks them)
 
 
 def seed003_cnn():
@@ -327,23 +328,44 @@ class RandomShift(layers.Layer):
         return {**super().get_config(), "pad": self.pad, "seed": self.seed}
 
 
-CIFAR10_BATCH = 128     # the course's recipe (bench/cifar10.py measured it against seed 003)
-CIFAR10_PEAK_LR = 0.1
+LONG_BUDGET_S = 900  # from this many seconds of training on, the long recipe pays off
 
 
-def whitening_kernel(images, eps=5e-4, size=2):
-    """Return a (size, size, 3, 2 * size*size*3) conv kernel that whitens image patches (PCA, both signs).
+def cifar10_recipe(budget_s):
+    """Return the course model's settings for a training budget in seconds: net builder args, batch size, rates.
 
-    Each filter is one principal component of the normalised ``size`` x ``size`` patches of
-    ``images`` (N, H, W, 3 uint8), divided by the square root of its variance: the filter
-    outputs are uncorrelated with variance 1. The negated filters follow, so a ReLU keeps both signs.
+    A short budget (a few minutes: each image seen about twice) trains best with the small
+    net, small batches and no shift augmentation: it is still learning, not yet overfitting.
+    A long one (half an hour) needs more capacity, a residual last stage and random shifts.
+    bench/cifar10.py measures both against seed 003.
     """
+    if not budget_s or budget_s <= 0:
+        raise ValueError(f"budget_s must be a positive number of seconds; got {budget_s!r}")
+    if budget_s < LONG_BUDGET_S:
+        return {"net": {"widths": (32, 64, 128), "residual_stages": (), "shift": 0},
+                "batch_size": 64, "peak_lr": 0.05, "label_smoothing": 0.1}
+    return {"net": {"widths": (48, 96, 192), "residual_stages": (3,), "shift": 2},
+            "batch_size": 128, "peak_lr": 0.1, "label_smoothing": 0.2}
+
+
+def image_patches(images, size=2):
+    """Return every ``size`` x ``size`` patch of normalised ``images`` (N, H, W, 3 uint8) as a row of size*size*3 numbers."""
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[-1] != 3 or len(images) == 0:
         raise ValueError(f"images must be a non-empty batch (N, H, W, 3); got shape {images.shape}")
     x = (images.astype("float32") / 255 - np.float32(CIFAR10_MEAN)) / np.float32(CIFAR10_STD)
     patches = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(1, 2))  # N, h, w, C, size, size
-    patches = patches.transpose(0, 1, 2, 4, 5, 3).reshape(-1, size * size * 3).astype("float64")
+    return patches.transpose(0, 1, 2, 4, 5, 3).reshape(-1, size * size * 3)  # rows in Conv2D kernel order
+
+
+def whitening_kernel(images, eps=5e-4, size=2):
+    """Return a (size, size, 3, 2 * size*size*3) conv kernel that whitens image patches (PCA, both signs).
+
+    Each filter is one principal component of the ``size`` x ``size`` patches of ``images``,
+    divided by the square root of its variance: the filter outputs are uncorrelated with
+    variance 1. The negated filters follow, so a ReLU after them keeps both signs.
+    """
+    patches = image_patches(images, size).astype("float64")
     variances, components = np.linalg.eigh(patches.T @ patches / len(patches))
     kernel = (components / np.sqrt(variances + eps)).reshape(size, size, 3, -1)
     return np.concatenate([kernel, -kernel], axis=-1).astype("float32")
@@ -354,17 +376,19 @@ def _conv_bn_relu(x, filters, momentum, name, pool=False):
     x = layers.Conv2D(filters, (3, 3), padding="same", use_bias=False, name=f"{name}_conv")(x)
     if pool:
         x = layers.MaxPooling2D((2, 2), name=f"{name}_pool")(x)
-    x = layers.BatchNormalization(momentum=momentum, name=f"{name}_bn")(x)
+    # no BatchNorm scale: the next convolution scales anyway
+    x = layers.BatchNormalization(momentum=momentum, scale=False, name=f"{name}_bn")(x)
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
-def cifar10_net(widths=(32, 64, 128), whiten=None, residual=False, shift=2, bn_momentum=0.9, name="cifar10_net"):
+def cifar10_net(widths=(32, 64, 128), whiten=None, residual_stages=(), shift=2, bn_momentum=0.9, name="cifar10_net"):
     """Build the course's fast CIFAR-10 model from raw 0-255 pixels: augmentation, whitening, conv-pool-BatchNorm stages.
 
     ``whiten`` is a fixed first-layer kernel from ``whitening_kernel(x_train[:5000])``; None
     gives the same 2x2 layer with trainable random weights. Each stage is a 3x3 conv, a 2x2
-    max-pool and a second 3x3 conv (``residual`` adds two more, summed back); then global max
-    pooling and 10 softmax outputs.
+    max-pool and a second 3x3 conv; stages listed in ``residual_stages`` (1-based) add a
+    third conv whose output is summed with the pooled map. Then global max pooling and 10
+    softmax outputs. ``shift`` is the random shift in pixels (0: mirror only).
     """
     inputs = keras.Input((32, 32, 3), name="pixels")
     x = layers.RandomFlip("horizontal", name="flip")(inputs)
@@ -378,10 +402,11 @@ def cifar10_net(widths=(32, 64, 128), whiten=None, residual=False, shift=2, bn_m
         white.set_weights([np.asarray(whiten, "float32"), np.zeros(n_white, "float32")])
     for i, width in enumerate(widths, start=1):
         x = _conv_bn_relu(x, width, bn_momentum, f"stage{i}a", pool=True)
-        x = _conv_bn_relu(x, width, bn_momentum, f"stage{i}b")
-        if residual:
-            y = _conv_bn_relu(x, width, bn_momentum, f"stage{i}c")
-            x = layers.Add(name=f"stage{i}_add")([x, _conv_bn_relu(y, width, bn_momentum, f"stage{i}d")])
+        y = _conv_bn_relu(x, width, bn_momentum, f"stage{i}b")
+        if i in residual_stages:
+            x = layers.Add(name=f"stage{i}_add")([x, _conv_bn_relu(y, width, bn_momentum, f"stage{i}c")])
+        else:
+            x = y
     x = layers.GlobalMaxPooling2D(name="global_max")(x)
     outputs = layers.Dense(10, activation="softmax", name="classes")(x)
     return keras.Model(inputs, outputs, name=name)
@@ -396,9 +421,10 @@ class BudgetOneCycle(keras.callbacks.Callback):
     epoch's end takes (validation, checkpoints) is measured and kept in reserve, so the
     whole fit stays within ``budget_s``. ``state`` names a file that keeps the seconds spent
     across an interrupted and resumed fit. ``history`` records (seconds, rate) per step.
+    ``clock`` returns seconds (tests pass a fake one).
     """
 
-    def __init__(self, peak=CIFAR10_PEAK_LR, budget_s=None, warmup=0.2, start=0.1, state=None):
+    def __init__(self, peak, budget_s, warmup=0.2, start=0.1, state=None, clock=time.perf_counter):
         super().__init__()
         if not budget_s or budget_s <= 0:
             raise ValueError(f"budget_s must be a positive number of seconds; got {budget_s!r}")
@@ -406,7 +432,7 @@ class BudgetOneCycle(keras.callbacks.Callback):
             raise ValueError(f"warmup is the share of the budget spent warming up, between 0 and 1; got {warmup!r}")
         self.peak, self.budget_s, self.warmup, self.start = float(peak), float(budget_s), warmup, start
         self.state = Path(state) if state else None
-        self.history, self.reserve = [], 0.0
+        self.history, self.reserve, self.clock = [], 0.0, clock
 
     def rate(self, fraction):
         """Return the learning rate after ``fraction`` (0..1, array or number) of the budget."""
@@ -416,14 +442,14 @@ class BudgetOneCycle(keras.callbacks.Callback):
 
     def spent(self):
         """Return the seconds of the budget spent so far."""
-        return self._before + time.perf_counter() - self._t0
+        return self._before + self.clock() - self._t0
 
     def _fraction(self):
         return self.spent() / max(self.budget_s - self.reserve, 1e-9)
 
     def on_train_begin(self, logs=None):
         self._before = json.loads(self.state.read_text())["spent"] if self.state and self.state.exists() else 0.0
-        self._t0 = self._last_step = time.perf_counter()
+        self._t0 = self._last_step = self.clock()
 
     def on_train_batch_begin(self, batch, logs=None):
         rate = float(self.rate(self._fraction()))
@@ -431,13 +457,13 @@ class BudgetOneCycle(keras.callbacks.Callback):
         self.history.append((self.spent(), rate))
 
     def on_train_batch_end(self, batch, logs=None):
-        self._last_step = time.perf_counter()
+        self._last_step = self.clock()
         if self._fraction() >= 1:
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
         # runs after validation and checkpointing (callbacks earlier in the list): keep that much time in reserve
-        self.reserve = min(max(self.reserve, time.perf_counter() - self._last_step), self.budget_s / 2)
+        self.reserve = min(max(self.reserve, self.clock() - self._last_step), self.budget_s / 2)
         if self.state:
             self.state.write_text(json.dumps({"spent": self.spent()}))
 
@@ -446,8 +472,12 @@ class BudgetOneCycle(keras.callbacks.Callback):
             self.state.unlink(missing_ok=True)  # finished: a new fit starts a new cycle
 
 
-def compile_cifar10_net(model, peak_lr=CIFAR10_PEAK_LR, weight_decay=5e-4, label_smoothing=0.1, jit_compile=False):
-    """Compile with SGD + Nesterov momentum, decoupled weight decay and label smoothing (one-hot labels)."""
+def compile_cifar10_net(model, peak_lr=0.05, weight_decay=5e-4, label_smoothing=0.1, jit_compile=False):
+    """Compile with SGD + Nesterov momentum, decoupled weight decay and label smoothing (one-hot labels).
+
+    XLA (``jit_compile``) is off: measured on this course's 2-core CPU it ran this model slower
+    than TensorFlow's oneDNN kernels alone.
+    """
     model.compile(optimizer=keras.optimizers.SGD(peak_lr, momentum=0.9, nesterov=True, weight_decay=weight_decay),
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
                   metrics=["accuracy"], jit_compile=jit_compile)
