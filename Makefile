@@ -9,6 +9,9 @@ SHARED_DATA ?= $(wildcard $(abspath ../shared/data))
 BROWSER ?= yes
 LAB_PORT ?= 8888
 PYTEST_ARGS ?=
+# Tests cache decoded data and trained models here, never in the learner's ~/.cache/cnnviz:
+# a quick test run must not touch the models a class-mode run saved for notebook 07.
+TEST_CACHE ?= $(CURDIR)/build/test-cache
 
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
@@ -36,12 +39,12 @@ lab: $(STAMP)
 
 # Tests never touch the network: offline, quick mode, real data from ../shared/data when present.
 test: $(STAMP)
-	CNNVIZ_MODE=quick CNNVIZ_OFFLINE=1 $(if $(SHARED_DATA),CNNVIZ_DATA_DIR=$(SHARED_DATA),) \
+	CNNVIZ_MODE=quick CNNVIZ_OFFLINE=1 CNNVIZ_CACHE_DIR=$(TEST_CACHE) $(if $(SHARED_DATA),CNNVIZ_DATA_DIR=$(SHARED_DATA),) \
 	MPLBACKEND=agg $(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q -rs $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
-	CNNVIZ_MODE=quick CNNVIZ_OFFLINE=1 MPLBACKEND=agg $(BIN)/python -m pytest tests -q $(PYTEST_ARGS)
+	CNNVIZ_MODE=quick CNNVIZ_OFFLINE=1 CNNVIZ_CACHE_DIR=$(TEST_CACHE) MPLBACKEND=agg $(BIN)/python -m pytest tests -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build

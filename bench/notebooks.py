@@ -8,8 +8,12 @@ scratch; later notebooks of the same mode see what earlier ones cached, as in on
 session). Memory is the kernel process's peak resident set (VmHWM from /proc, plus the peak RSS of
 any child processes it starts), which is what a JupyterHub memory limit counts. With several
 modes, each notebook also gets the ratio of its time to its time in the first mode; with --repeat, the
-modes take turns and the median time is reported. The notebooks on disk are never written. The
-machine may be shared: the load average before and after is reported.
+modes take turns and the median time is reported. The notebooks on disk are written only with
+--write-outputs (the run that made a notebook's stored outputs is then also the one measured), and
+--cache-dir replaces the temporary cache (give an empty folder to keep the "first run" measure).
+The machine may be shared: the load average before and after is reported.
+
+    .venv/bin/python bench/notebooks.py notebooks/0[5-7]_*.ipynb --modes class --write-outputs --cache-dir ~/.cache/cnnviz
 """
 import argparse
 import json
@@ -64,8 +68,11 @@ class PeakMemory(threading.Thread):
         self.join()
 
 
-def run_notebook(path, timeout):
-    """Execute ``path`` in a fresh python3 kernel; return seconds, peak MiB, cell count and any error."""
+def run_notebook(path, timeout, write=False):
+    """Execute ``path`` in a fresh python3 kernel; return seconds, peak MiB, cell count and any error.
+
+    With ``write``, a run without error is saved over ``path`` with its outputs.
+    """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(Path(path).parent)}})
@@ -92,6 +99,8 @@ def run_notebook(path, timeout):
         if "thread" in monitor and monitor["thread"].is_alive():
             monitor["thread"].stop()
     seconds = time.perf_counter() - start
+    if write and error is None:
+        nbformat.write(nb, path)
     return {"notebook": Path(path).name, "seconds": round(seconds, 1),
             "cells_seconds": round(monitor.get("cells_end", time.perf_counter()) - monitor.get("cells_start", start), 1),
             "peak_rss_mib": round(monitor["thread"].peak / 2**20) if "thread" in monitor else None,
@@ -107,7 +116,13 @@ def main(argv=None):
     parser.add_argument("--cell-timeout", type=int, default=3600, help="seconds one cell may take")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per notebook and mode, the modes interleaved; the median time is reported")
+    parser.add_argument("--write-outputs", action="store_true",
+                        help="save each notebook that ran without error, with its outputs (last repeat, last mode)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="CNNVIZ_CACHE_DIR for every run (default: a new empty temporary folder per mode)")
     args = parser.parse_args(argv)
+    if args.write_outputs and len(args.modes) > 1:
+        parser.error("--write-outputs takes one mode: the stored outputs must come from one mode")
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     report = {"command": " ".join([Path(sys.executable).name, *sys.argv]),
               "machine": {"cpus": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30),
@@ -116,14 +131,16 @@ def main(argv=None):
               "runs": []}
     saved, runs = dict(os.environ), {}
     try:
-        for _ in range(args.repeat):
+        for repeat in range(args.repeat):
             for mode in args.modes:
                 with tempfile.TemporaryDirectory(prefix=f"cnnviz-bench-{mode}-") as cache:
+                    cache = str(args.cache_dir.expanduser()) if args.cache_dir else cache
                     os.environ.update(CNNVIZ_MODE=mode, CNNVIZ_OFFLINE="1", CNNVIZ_CACHE_DIR=cache, MPLBACKEND="agg")
                     if args.data_dir:
                         os.environ["CNNVIZ_DATA_DIR"] = str(args.data_dir)
                     for path in notebooks:
-                        result = {"mode": mode, **run_notebook(path, args.cell_timeout)}
+                        write = args.write_outputs and repeat == args.repeat - 1
+                        result = {"mode": mode, **run_notebook(path, args.cell_timeout, write=write)}
                         print(json.dumps(result), file=sys.stderr, flush=True)  # progress, one line per run
                         runs.setdefault((mode, result["notebook"]), []).append(result)
     finally:

@@ -517,6 +517,21 @@ def saved_model_path(name):
     return config.cache_dir() / "models" / f"{name}.keras"
 
 
+def save_model(model, name):
+    """Save ``model`` where notebook 07 finds it; a quick-mode run never replaces a saved model. Return what was done.
+
+    Quick runs (tests, CI) are seconds long: the model already saved may come from a class or
+    full run, which is worth far more to notebook 07.
+    """
+    from cnnviz import config
+    path = saved_model_path(name)
+    if config.mode() == "quick" and path.exists():
+        return f"kept the model already saved at {path} (a quick run never replaces one)"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return f"saved the {config.mode()}-mode model to {path}"
+
+
 def load_model(path):
     """Load a saved ``.keras`` model, including one whose augmentation has a ``RandomShear`` layer.
 

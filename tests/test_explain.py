@@ -438,3 +438,17 @@ def test_selective_channels_put_the_dead_filter_last():
     images[[0, 2], ..., 1] = 1.0                              # green: on in two images, off in two
     images[..., 2] = -1.0                                     # blue: negative, so ReLU keeps it dead at 0
     assert explain.selective_channels(model, images, "colours").tolist() == [1, 0, 2]
+
+
+def test_save_model_never_lets_a_quick_run_replace_a_saved_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path))
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1, name="head")])
+    monkeypatch.setenv("CNNVIZ_MODE", "quick")
+    assert "saved the quick-mode model" in explain.save_model(model, "demo")
+    path = explain.saved_model_path("demo")
+    assert path == tmp_path / "models" / "demo.keras" and path.exists()
+    first = path.stat().st_mtime_ns
+    assert "kept" in explain.save_model(model, "demo") and path.stat().st_mtime_ns == first
+    monkeypatch.setenv("CNNVIZ_MODE", "class")
+    assert "saved the class-mode model" in explain.save_model(model, "demo")
+    assert explain.load_model(path).count_params() == model.count_params()

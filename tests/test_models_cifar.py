@@ -77,6 +77,9 @@ def test_whitening_kernel_decorrelates_patches():
     out = np.stack([ops.conv2d(image, kernel[..., :12].astype("float64")) for image in x[:16]]).reshape(-1, 12)
     cov = out.T @ out / len(out)
     np.testing.assert_allclose(cov, np.eye(12), atol=0.15)
+    patches = models.image_patches(images).astype("float64")  # the patches the kernel was computed from
+    strength = [np.mean((patches @ (f / np.linalg.norm(f))) ** 2) for f in kernel[..., :12].reshape(12, 12).T]
+    assert np.all(np.diff(strength) < 0), "the strongest principal component comes first"
     with pytest.raises(ValueError, match="batch"):
         models.whitening_kernel(images[0])
 
