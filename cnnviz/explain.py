@@ -264,8 +264,8 @@ def occlusion(predict, image, patch=8, stride=4, class_index=None, fill=None, ba
 
 def _predict_fn(model):
     """Return a function batch -> NumPy probabilities for a Keras model or a plain function."""
-    if hasattr(model, "layers"):
-        return lambda x: np.asarray(model(x, training=False))
+    if hasattr(model, "layers"):  # predict_on_batch runs a compiled graph: an eager call keeps every layer's maps
+        return lambda x: np.asarray(model.predict_on_batch(x))
     if not callable(model):
         raise ValueError(f"expected a Keras model or a function from images to probabilities; got {type(model).__name__}")
     return lambda x: np.asarray(model(x))
