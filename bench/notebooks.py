@@ -133,8 +133,8 @@ def main(argv=None):
     try:
         for repeat in range(args.repeat):
             for mode in args.modes:
-                with tempfile.TemporaryDirectory(prefix=f"cnnviz-bench-{mode}-") as cache:
-                    cache = str(args.cache_dir.expanduser()) if args.cache_dir else cache
+                with tempfile.TemporaryDirectory(prefix=f"cnnviz-bench-{mode}-") as tmp:
+                    cache = str(args.cache_dir.expanduser()) if args.cache_dir else tmp
                     os.environ.update(CNNVIZ_MODE=mode, CNNVIZ_OFFLINE="1", CNNVIZ_CACHE_DIR=cache, MPLBACKEND="agg")
                     if args.data_dir:
                         os.environ["CNNVIZ_DATA_DIR"] = str(args.data_dir)

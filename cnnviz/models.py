@@ -2,9 +2,16 @@
 
 Import this module only where Keras is needed; it pulls in TensorFlow.
 """
+import json
+import shutil
+import time
+from pathlib import Path
+
 import keras
 import numpy as np
 from keras import layers
+
+from cnnviz import config
 
 # ----------------------------------------------------------- cats vs dogs (notebook 05)
 # Builders take raw 0-255 RGB pixels: rescaling lives inside the model, so prediction
@@ -221,13 +228,6 @@ def feature_maps(model, image, layer_names=None):
 
 
 # ----------------------------------------------------------- CIFAR-10 (notebook 06)
-import json  # noqa: E402  (this section's own imports)
-import shutil  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from cnnviz import config  # noqa: E402
-
 # The seeds' networks take pixels already divided by 255, as the seeds fed them (their
 # summaries then match the published ones). cifar10_net takes raw 0-255 pixels: scaling,
 # normalisation and augmentation live inside it, so prediction needs no preprocessing.
