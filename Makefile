@@ -29,7 +29,7 @@ $(BIN)/python:
 # Re-install only when the dependency list changes; a second run skips this.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[cpu,test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -59,7 +59,7 @@ SUDO          := $(if $(filter 0,$(shell id -u)),,sudo)
 .PHONY: test-browser links
 
 $(BROWSER_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,browser]'
+	$(BIN)/python -m pip install --quiet -e '.[cpu,test,browser]'
 	touch $(BROWSER_STAMP)
 
 $(CHROMIUM):

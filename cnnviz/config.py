@@ -7,6 +7,7 @@ CNNVIZ_DATA_DIR  a folder holding local copies of the datasets.
 CNNVIZ_OFFLINE   1 = never download; use local copies or generated offline data.
 """
 import os
+import sys
 from pathlib import Path
 
 MODES = ("quick", "class", "full")
@@ -40,6 +41,34 @@ def cache_dir():
     """Return the folder where decoded datasets are cached (CNNVIZ_CACHE_DIR or ~/.cache/cnnviz)."""
     value = os.environ.get("CNNVIZ_CACHE_DIR", "").strip()
     return Path(value).expanduser() if value else Path.home() / ".cache" / "cnnviz"
+
+
+def keras_quietly():
+    """Import TensorFlow with its C++ start-up lines silenced, then return the ``keras`` module.
+
+    TensorFlow writes its start-up log (``oneDNN custom operations are on``, absl's
+    ``WARNING: All log messages before absl::InitializeLog()``) straight to file descriptor 2
+    while it is imported, where no environment variable reaches it, and a notebook shows every
+    line to the student. The descriptor points at /dev/null for the import only: a real error
+    raised by the import still reaches the user as a Python exception.
+    """
+    quiet_tensorflow()
+    if "tensorflow" not in sys.modules:
+        sys.stderr.flush()
+        saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        try:
+            import tensorflow  # noqa: F401
+        except ModuleNotFoundError as err:
+            raise ModuleNotFoundError(
+                "Keras needs TensorFlow, which is not installed: pip install 'cnnviz[cpu]' "
+                "(or 'cnnviz[gpu]' for an NVIDIA GPU); `make lab` installs it for you") from err
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(null)
+    import keras
+    return keras
 
 
 def quiet_tensorflow():

@@ -177,7 +177,7 @@ def unpack_once(archive, target=None):
 def download_with_checksum(url, fname, sha256=None, extract=False, cache_dir=None):
     """Download ``url`` once into the Keras cache (progress bar), check its sha256, maybe unpack it."""
     # cache_dir defaults to Keras' own (~/.keras, or KERAS_HOME); files land in its datasets/.
-    import keras
+    keras = config.keras_quietly()
 
     if cache_dir is not None:  # get_file falls back to /tmp/.keras for a folder it cannot write
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
@@ -380,7 +380,7 @@ def image_folder_datasets(folder, image_size=(160, 160), batch_size=32, validati
     root = _link_view(files) if dropped else Path(folder)
     val_root = _link_view(val_files) if val_dropped else (Path(val_folder) if val_folder else None)
 
-    import keras
+    keras = config.keras_quietly()
 
     def load(directory, **split):
         return keras.utils.image_dataset_from_directory(
@@ -674,7 +674,7 @@ def load_cifar10(data_dir=None, offline=None):
                          "cifar-10-batches-py/.")
     if offline:
         return _offline_cifar10(_why_offline(folder))
-    import keras
+    keras = config.keras_quietly()
 
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()

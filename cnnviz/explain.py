@@ -371,7 +371,7 @@ def first_conv_kernel(model):
 
 def _submodel(model, names, with_head_input=False):
     """Return a model from ``model``'s input to the outputs of layers ``names`` (and the last layer's input)."""
-    import keras
+    keras = __import__("cnnviz.config", fromlist=["x"]).keras_quietly()
     known = {layer.name for layer in model.layers}
     missing = [n for n in names if n not in known]
     if missing:
@@ -465,7 +465,7 @@ class GradCAM(NamedTuple):
 
 def _logits(model, x_head, head):
     """Return the logits of the model's last layer from its input ``x_head`` (Dense or Activation/Softmax head)."""
-    import keras
+    keras = __import__("cnnviz.config", fromlist=["x"]).keras_quietly()
     from keras import layers as L
     if isinstance(head, (L.Activation, L.Softmax)):
         return x_head
@@ -538,7 +538,7 @@ def load_model(path):
     Keras 3.15 saves RandomShear's symmetric factor 0.2 as [-0.2, 0.2] and then refuses to read
     the negative number back; while loading, the pair is turned back into the factor.
     """
-    import keras
+    keras = __import__("cnnviz.config", fromlist=["x"]).keras_quietly()
     shear = keras.layers.RandomShear
     own, original = shear.__dict__.get("from_config"), shear.from_config.__func__
 
@@ -586,7 +586,7 @@ def _train_here(name, build, train, val, epochs, n_train, settings):
     import shutil
     import time
 
-    import keras
+    keras = __import__("cnnviz.config", fromlist=["x"]).keras_quietly()
     from cnnviz import config, training
 
     settings = {**settings, "epochs": epochs, "n_train": n_train, "version": 3}

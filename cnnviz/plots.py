@@ -202,7 +202,7 @@ def compare_grids(printed, right, axes=None, titles=("seed printed", "computed")
 
     With ``beyond_truncation=True`` only cells that cutting to 2 decimals cannot explain are outlined.
     """
-    from cnnviz import seedtables
+    from cnnviz import articles
 
     printed, right = np.asarray(printed, dtype=float), np.asarray(right, dtype=float)
     if axes is None:
@@ -211,7 +211,7 @@ def compare_grids(printed, right, axes=None, titles=("seed printed", "computed")
     if printed.shape == right.shape:
         fmt = kwargs.get("fmt", "{:.2f}")
         shown = np.vectorize(lambda v: _format(v, fmt))
-        marks = np.argwhere(shown(printed) != shown(seedtables.truncate(right) if beyond_truncation else right))
+        marks = np.argwhere(shown(printed) != shown(articles.truncate(right) if beyond_truncation else right))
     heatmap(printed, ax=axes[0], title=f"{titles[0]} ({printed.shape[0]}x{printed.shape[1]})", marks=marks, **kwargs)
     heatmap(right, ax=axes[1], title=f"{titles[1]} ({right.shape[0]}x{right.shape[1]})", marks=marks, **kwargs)
     return axes

@@ -9,7 +9,9 @@ import json
 import time
 from pathlib import Path
 
-import keras
+from cnnviz.config import keras_quietly
+
+keras = keras_quietly()  # TensorFlow's C++ start-up lines never reach the notebook
 import numpy as np
 
 # ------------------------------------------------------------------- training

@@ -7,7 +7,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # pip name -> conda-forge name, where they differ
-CONDA_NAMES = {}
+# (conda-forge's tensorflow is a CPU build unless a CUDA one is asked for: the same as pip's tensorflow-cpu)
+CONDA_NAMES = {"tensorflow-cpu": "tensorflow"}
 
 
 def _split(req):
@@ -18,8 +19,10 @@ def _split(req):
 
 def pip_requirements():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = list(project["dependencies"]) + list(project["optional-dependencies"]["test"])
-    return dict(_split(r) for r in reqs)
+    extras = project["optional-dependencies"]
+    # the backend `make` installs (`cpu`: one line per platform, same bounds) and the test tools
+    reqs = list(project["dependencies"]) + list(extras["cpu"]) + list(extras["test"])
+    return dict(_split(r.split(";")[0]) for r in reqs)
 
 
 def conda_requirements():
@@ -33,6 +36,7 @@ def conda_requirements():
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     pip = {CONDA_NAMES.get(name, name): spec for name, spec in pip_requirements().items()}
+    assert pip_requirements()["tensorflow"] == pip_requirements()["tensorflow-cpu"], "one TensorFlow bound for every platform"
     conda = {name: spec for name, spec in conda_requirements().items() if name not in ("python", "pip")}
     assert conda == pip, (
         "environment.yml and pyproject.toml disagree; missing from environment.yml: "

@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from cnnviz import ops, plots, seedtables, xo  # noqa: E402
+from cnnviz import ops, plots, articles, xo  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -69,13 +69,13 @@ def test_highlight_and_conv_step():
 
 def test_compare_grids_marks_only_what_truncation_cannot_explain():
     right = xo.forward(xo.X)["pool1"][2]
-    axes = plots.compare_grids(seedtables.X_POOL1[2], right, beyond_truncation=True)
+    axes = plots.compare_grids(articles.X_POOL1[2], right, beyond_truncation=True)
     marks = [c for c in axes[0].collections if c not in axes[0].cnnviz_grid["collections"]][1:]
     assert len(marks) == 1 and len(marks[0].get_paths()) == 1        # the 1.55 cell only
-    axes = plots.compare_grids(seedtables.X_POOL1[2], right)
+    axes = plots.compare_grids(articles.X_POOL1[2], right)
     marks = [c for c in axes[0].collections if c not in axes[0].cnnviz_grid["collections"]][1:]
     assert len(marks[0].get_paths()) == 7                            # every 0.55/0.77 too
-    axes = plots.compare_grids(seedtables.X_FIRST, xo.X, fmt="{:g}")
+    axes = plots.compare_grids(articles.X_FIRST, xo.X, fmt="{:g}")
     assert axes[0].get_title() == "seed printed (8x9)"
 
 

@@ -4,73 +4,73 @@ import math
 import numpy as np
 import pytest
 
-from cnnviz import exercises, ops, seedtables, xo
+from cnnviz import exercises, ops, articles, xo
 
 # ------------------------------------------------------------------ each seed mistake, computed
 
 
 def test_first_x_and_o_have_8_rows_and_the_x_misplaced_pixels():
-    assert seedtables.X_FIRST.shape == seedtables.O_FIRST.shape == (8, 9)
+    assert articles.X_FIRST.shape == articles.O_FIRST.shape == (8, 9)
     # the seed's O is the real O with one of its three widest rows left out
-    assert any(np.array_equal(seedtables.O_FIRST, np.delete(xo.O, r, axis=0)) for r in (3, 4, 5))
+    assert any(np.array_equal(articles.O_FIRST, np.delete(xo.O, r, axis=0)) for r in (3, 4, 5))
     # no row deletion turns the seed's first X into the real X: pixels are out of place as well
-    assert not any(np.array_equal(seedtables.X_FIRST, np.delete(xo.X, r, axis=0)) for r in range(9))
-    for grid in seedtables.X_FEATURE.values():
+    assert not any(np.array_equal(articles.X_FIRST, np.delete(xo.X, r, axis=0)) for r in range(9))
+    for grid in articles.X_FEATURE.values():
         assert grid.shape == (8, 9)
 
 
 def test_the_x_beside_window_0_3_has_7_wrong_pixels_but_the_window_is_right():
-    wrong = np.argwhere(seedtables.X_WINDOW_0_3 != xo.X)
+    wrong = np.argwhere(articles.X_WINDOW_0_3 != xo.X)
     assert len(wrong) == 7 and wrong[:, 0].min() == 5          # all in the bottom rows
     assert xo.forward(xo.X)["conv"][0][0, 3] == pytest.approx(3 / 9)   # the seed's 0.33 there is right
 
 
 def test_seed_tables_are_truncated_not_rounded():
     maps = xo.forward(xo.X)["conv"]
-    for printed, right in zip(seedtables.X_MAPS, maps):
-        np.testing.assert_array_equal(seedtables.truncate(right), printed)
-    assert seedtables.FIRST_WINDOW_MEAN == seedtables.truncate(7 / 9) == 0.77 and round(7 / 9, 2) == 0.78
-    assert round(5 / 9, 2) == 0.56 and seedtables.truncate(-5 / 9) == -0.55
-    assert "7 of 49 values differ" in seedtables.compare(seedtables.X_MAPS[0], maps[0])
-    assert "28 of 49 values differ" in seedtables.compare(seedtables.X_MAPS[1], maps[1])
+    for printed, right in zip(articles.X_MAPS, maps):
+        np.testing.assert_array_equal(articles.truncate(right), printed)
+    assert articles.FIRST_WINDOW_MEAN == articles.truncate(7 / 9) == 0.77 and round(7 / 9, 2) == 0.78
+    assert round(5 / 9, 2) == 0.56 and articles.truncate(-5 / 9) == -0.55
+    assert "7 of 49 values differ" in articles.compare(articles.X_MAPS[0], maps[0])
+    assert "28 of 49 values differ" in articles.compare(articles.X_MAPS[1], maps[1])
 
 
 def test_the_last_worked_window_lists_eight_of_nine_terms():
     _, products = ops.window_products(xo.X, xo.FILTERS["diagonal \\"], 6, 6)
     assert products.size == 9 and products.sum() == 7
-    assert len(seedtables.LAST_WINDOW_TERMS) == 8 and sum(seedtables.LAST_WINDOW_TERMS) == 6
-    assert seedtables.LAST_WINDOW_MEAN == seedtables.truncate(products.mean())
+    assert len(articles.LAST_WINDOW_TERMS) == 8 and sum(articles.LAST_WINDOW_TERMS) == 6
+    assert articles.LAST_WINDOW_MEAN == articles.truncate(products.mean())
 
 
 def test_relu_table_repeats_a_row():
-    printed = seedtables.X_RELU_1
+    printed = articles.X_RELU_1
     assert printed.shape == (8, 7) and np.array_equal(printed[5], printed[6])
-    np.testing.assert_array_equal(np.delete(printed, 6, axis=0), seedtables.truncate(xo.forward(xo.X)["relu"][0]))
+    np.testing.assert_array_equal(np.delete(printed, 6, axis=0), articles.truncate(xo.forward(xo.X)["relu"][0]))
 
 
 def test_pooled_filter3_map_prints_155_for_5_9():
     pooled = xo.forward(xo.X)["pool1"]
-    assert seedtables.compare(seedtables.X_POOL1[2], pooled[2], beyond_truncation=True) == \
+    assert articles.compare(articles.X_POOL1[2], pooled[2], beyond_truncation=True) == \
         "1 of 16 values differ - (1, 1): 1.55 printed, 0.56 right"
     assert pooled[2][1, 1] == pytest.approx(5 / 9) and xo.forward(xo.X)["relu"].max() <= 1
-    for printed, right in zip(seedtables.X_POOL1[:2], pooled[:2]):
-        np.testing.assert_array_equal(printed, seedtables.truncate(right))
-    for printed, right in zip(seedtables.X_POOL2, xo.forward(xo.X)["pool2"]):
-        np.testing.assert_array_equal(printed, seedtables.truncate(right))
+    for printed, right in zip(articles.X_POOL1[:2], pooled[:2]):
+        np.testing.assert_array_equal(printed, articles.truncate(right))
+    for printed, right in zip(articles.X_POOL2, xo.forward(xo.X)["pool2"]):
+        np.testing.assert_array_equal(printed, articles.truncate(right))
 
 
 def test_x_vector_lists_13_values_for_12():
     vector = xo.class_vectors()["X"]
-    assert len(seedtables.X_VECTOR) == 13 and vector.size == 12
+    assert len(articles.X_VECTOR) == 13 and vector.size == 12
     # the seed's list is the right one with an extra 0.55 inserted
-    assert any(np.array_equal(np.delete(seedtables.X_VECTOR, i), seedtables.truncate(vector)) for i in range(13))
+    assert any(np.array_equal(np.delete(articles.X_VECTOR, i), articles.truncate(vector)) for i in range(13))
 
 
 def test_votes_are_not_probabilities_and_51_percent_truncates():
     scores = xo.votes(xo.SEED_NEW_INPUT)
     assert sum(scores.values()) == pytest.approx(1.4295)
-    assert round(100 * scores["O"]) == 52 and seedtables.PERCENT["O"] == math.floor(100 * scores["O"])
-    assert round(100 * scores["X"]) == seedtables.PERCENT["X"] == 91
+    assert round(100 * scores["O"]) == 52 and articles.PERCENT["O"] == math.floor(100 * scores["O"])
+    assert round(100 * scores["X"]) == articles.PERCENT["X"] == 91
     assert ops.softmax([scores["X"], scores["O"]]).sum() == pytest.approx(1)
 
 
@@ -83,10 +83,10 @@ def test_7x7_to_4x4_needs_same_padding():
 
 
 def test_seed003_example_and_compare_sentences():
-    np.testing.assert_array_equal(ops.conv2d(seedtables.SEED003_IMAGE, seedtables.SEED003_KERNEL),
-                                  seedtables.SEED003_OUTPUT)
-    assert seedtables.compare(np.ones(3), np.ones(3)) == "all 3 values agree (rounded to 2 decimals)"
-    assert "more" in seedtables.compare(np.zeros(10), np.ones(10))
+    np.testing.assert_array_equal(ops.conv2d(articles.SEED003_IMAGE, articles.SEED003_KERNEL),
+                                  articles.SEED003_OUTPUT)
+    assert articles.compare(np.ones(3), np.ones(3)) == "all 3 values agree (rounded to 2 decimals)"
+    assert "more" in articles.compare(np.zeros(10), np.ones(10))
 
 
 # ------------------------------------------------------------------ X/O variants and fractions

@@ -1,11 +1,43 @@
-"""Keep the tables the seed articles print, verbatim, so notebooks and tests can check them.
+"""The five articles the course corrects: who wrote them, and the tables they print, quoted.
 
-These are quotations, not results: every value a notebook shows as right is computed by
-``cnnviz.ops``/``cnnviz.xo``; the tables here are only set beside those values to show
-where a seed went wrong. Section names follow seed 000 ("Convolutional Neural Network with
-Practical Implementation").
+``SOURCES`` names each article the way learner-facing text does (``SOURCES["ali"].short`` is
+"Ali (2019)"): by author and year, never by a file number. The tables below are quotations, not
+results: every value a notebook shows as right is computed by ``cnnviz.ops``/``cnnviz.xo``; the
+tables are only set beside those values to show where an article went wrong.
+Pure NumPy: imports neither Keras nor matplotlib.
 """
+from typing import NamedTuple
+
 import numpy as np
+
+
+class Article(NamedTuple):
+    """One article: short name for prose, full reference, and what it covers."""
+    short: str      # how notebooks cite it, e.g. "Ali (2019)"
+    author: str
+    title: str
+    year: str       # "n.d." when the text gives no date
+    summary: str
+
+
+SOURCES = {
+    "ali": Article("Ali (2019)", "Amir Ali", "Convolutional Neural Network (CNN) with Practical Implementation",
+                   "2019", "the X/O network computed by hand (convolution, ReLU, pooling, votes), then a "
+                   "Keras cats-vs-dogs classifier"),
+    "dishashree": Article("Dishashree (n.d.)", "Dishashree (named in the article's comments)",
+                          "untitled in our copy: an Analytics Vidhya tutorial on the architecture of CNNs", "n.d.",
+                          "from one weight per pixel to a 2-D kernel in five cases; stride, padding, output "
+                          "sizes; a one-convolution Keras network for cats and dogs"),
+    "mwiti": Article("Mwiti (2018)", "Derrick Mwiti", "Convolutional Neural Networks: An Intro Tutorial", "2018",
+                     "convolution, ReLU, pooling, flattening and softmax in words, then a Keras classifier "
+                     "for any folder of class subfolders (brain scans: benign / malignant)"),
+    "anonymous": Article("Anonymous (n.d.)", "no author given", "Convolution Neural Network", "n.d.",
+                         "why convolution (parameters, locality), a worked 5x5 convolution, then a small "
+                         "CIFAR-10 network trained for 5 epochs"),
+    "spahovic": Article("Spahović (n.d.)", "Berin Spahović", "untitled in our copy: a Keras tutorial on CNN "
+                        "architecture", "n.d.", "receptive fields, pooling and output sizes, then a deeper "
+                        "CIFAR-10 network with dropout and early stopping, trained for 50 epochs"),
+}
 
 
 def _table(text):
