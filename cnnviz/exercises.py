@@ -1,36 +1,123 @@
-"""Check a learner's answers to the notebooks' exercises, with a hint when they are wrong.
+"""Check a learner's answers to the notebooks' exercises; pure NumPy (never imports matplotlib or Keras).
 
 Each exercise's right answer is computed by cnnviz itself, never typed in. Register one with
 ``@exercise("01.2", hint=...)`` on a function that returns the right answer, then check an
-answer with ``check("01.2", answer)``.
+answer with ``check("01.2", answer)``. For an exercise with many right answers (design a
+filter, ...), register ``@exercise("02.5", hint=..., judge=True)`` on a function that takes
+the answer and returns True/False (or raises ``ValueError`` saying what is wrong with it).
+
+The rule the notebooks follow (the same for every exercise):
+
+- ``None`` (the placeholder a notebook ships with) prints "replace None by your answer" and
+  no hint: a hint appears only after a wrong answer.
+- A wrong answer prints "not yet" and the hint. No hint contains the answer.
+- A number given with d >= ``decimals`` decimal places is right when it is the right value
+  rounded to d places (0.78 or 0.778 for 7/9, never the truncated 0.77); fractions such as
+  ``7/9`` and whole numbers are compared exactly (to 1e-6).
+- Letters and words are compared case-insensitively ("o" is "O"), ignoring spaces around them.
 """
+from decimal import Decimal
+from typing import Callable, NamedTuple
+
 import numpy as np
 
 from cnnviz import ops
 
+
+class Exercise(NamedTuple):
+    """One registered exercise: ``fn`` gives the right answer (or judges one, when ``judge``)."""
+    fn: Callable
+    hint: str
+    decimals: int
+    judge: bool
+
+
 _EXERCISES = {}
 
 
-def exercise(exercise_id, hint):
-    """Register the decorated function as the computed answer of ``exercise_id``."""
+def exercise(exercise_id, hint, decimals=2, judge=False):
+    """Register the decorated function as the computed answer (or the judge) of ``exercise_id``.
+
+    Args:
+        exercise_id: "NN.k", NN the notebook.
+        hint: printed after a wrong answer only; must not contain the answer.
+        decimals: the fewest decimal places a rounded answer may have (the notebook's shown
+            precision); answers with fewer are compared exactly.
+        judge: if True, the function takes the answer and returns True/False.
+
+    Returns:
+        The decorator, which returns the function unchanged.
+    """
     def register(fn):
-        _EXERCISES[exercise_id] = (fn, hint)
+        _EXERCISES[exercise_id] = Exercise(fn, hint, decimals, judge)
         return fn
     return register
 
 
+def _places(x):
+    """Decimal places of the float ``x`` as Python shows it (0.78 -> 2); 0 for whole numbers."""
+    if isinstance(x, (bool, np.bool_, int, np.integer)):
+        return 0
+    exponent = Decimal(repr(float(x))).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _same_number(answer, expected, decimals):
+    """True if the scalar ``answer`` is ``expected``, exactly or rounded to its own decimal places."""
+    answer, expected = float(answer), float(expected)
+    if np.isclose(answer, expected, rtol=1e-6, atol=1e-9):
+        return True
+    d = _places(answer)
+    return d >= decimals and abs(answer - expected) <= 0.5 * 10.0 ** -d + 1e-12
+
+
+def _same(answer, expected, decimals):
+    """Compare an answer with the right one: numbers (or arrays, tuples of them) and strings."""
+    if isinstance(expected, str):
+        return isinstance(answer, str) and answer.strip().casefold() == expected.strip().casefold()
+    if isinstance(answer, str):
+        return False
+    try:
+        a = np.asarray(answer, dtype=float)
+        e = np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
+        return answer == expected
+    if a.shape != e.shape:
+        return False
+    return all(_same_number(x, y, decimals) for x, y in zip(np.ravel(answer), e.ravel()))
+
+
 def check(exercise_id, answer, verbose=True):
-    """Say whether ``answer`` is right for ``exercise_id`` (printing a hint when it is not); return True/False."""
+    """Say whether ``answer`` is right for ``exercise_id``, with a hint only after a wrong answer.
+
+    Args:
+        exercise_id: "NN.k", as the notebook names it.
+        answer: the learner's answer; ``None`` means not answered yet.
+        verbose: print the verdict (the notebooks do).
+
+    Returns:
+        True if right, False if wrong or not answered yet.
+
+    Raises:
+        KeyError: if no exercise has that id.
+    """
     if exercise_id not in _EXERCISES:
         raise KeyError(f"no exercise {exercise_id!r}; known: {sorted(_EXERCISES)}")
-    fn, hint = _EXERCISES[exercise_id]
-    expected = fn()
-    try:
-        right = np.shape(answer) == np.shape(expected) and bool(np.allclose(answer, expected, rtol=1e-6, atol=1e-9))
-    except (TypeError, ValueError):
-        right = answer == expected
+    ex = _EXERCISES[exercise_id]
+    if answer is None or answer is Ellipsis:
+        if verbose:
+            print(f"Exercise {exercise_id}: replace None by your answer, then run this cell again.")
+        return False
+    problem = ""
+    if ex.judge:
+        try:
+            right = bool(ex.fn(answer))
+        except (TypeError, ValueError) as err:
+            right, problem = False, f" ({err})"
+    else:
+        right = bool(_same(answer, ex.fn(), ex.decimals))
     if verbose:
-        print(f"Exercise {exercise_id}: " + ("right!" if right else f"not yet. Hint: {hint}"))
+        print(f"Exercise {exercise_id}: " + ("right!" if right else f"not yet{problem}. Hint: {ex.hint}"))
     return right
 
 
