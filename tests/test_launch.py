@@ -1,13 +1,13 @@
 """cnnviz.launch: badges, the Colab setup lines, slide metadata and the index, written idempotently."""
 import contextlib
-import importlib.util
 import io
-import subprocess
+import shlex
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cnnviz import launch
@@ -131,38 +131,86 @@ def test_a_new_address_replaces_the_old_one_everywhere(repo):
 
 
 def _setup_code(repo):
+    """Return the setup block written into a lesson, as the Python IPython runs (magics transformed)."""
     _write(repo)
     source = nbformat.read(repo / "notebooks" / "01_first.ipynb", as_version=4).cells[2].source
-    return source[:source.index(launch.SETUP_END) + len(launch.SETUP_END)]
+    lines = source.split("\n")
+    last = next(i for i, line in enumerate(lines) if line.startswith(launch.SETUP_LAST))
+    assert "\n".join(lines[last + 1:]) == "%matplotlib inline\nfrom cnnviz import ops"  # the lesson's lines follow
+    return TransformerManager().transform_cell("\n".join(lines[:last + 1]) + "\n")
 
 
-def test_setup_lines_print_nothing_and_install_nothing_when_cnnviz_is_installed(repo, monkeypatch):
-    block = _setup_code(repo)
-    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail(f"installed although present: {a}"))
+class _Shell:
+    """Stands in for IPython's get_ipython(): records the line magics the block runs."""
+
+    def __init__(self):
+        self.magics = []
+
+    def run_line_magic(self, name, line):
+        self.magics.append((name, line))
+
+
+def test_setup_block_is_three_lines_under_a_colab_only_label(repo):
+    _write(repo)
+    source = nbformat.read(repo / "notebooks" / "01_first.ipynb", as_version=4).cells[2].source
+    block = source.split("\n")[:3]
+    assert block[0] == launch.SETUP_START and block[0].startswith("# Colab only")
+    assert block[1:] == ["try: import cnnviz", "except ImportError:"]
+    assert source.split("\n")[3].startswith("    %pip install -q --no-deps ")
+
+
+def test_setup_lines_print_nothing_and_install_nothing_when_cnnviz_is_installed(repo):
+    code, shell = _setup_code(repo), _Shell()
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(block, "setup", "exec"), {})
-    assert out.getvalue() == ""
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        exec(compile(code, "setup", "exec"), {"get_ipython": lambda: shell})
+    assert out.getvalue() == "" and shell.magics == []
 
 
-@pytest.mark.parametrize("on_colab", [False, True])
-def test_setup_lines_install_cnnviz_from_the_repository_when_missing(repo, monkeypatch, on_colab):
-    block = _setup_code(repo)
-    real_find_spec, calls = importlib.util.find_spec, []
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "cnnviz" else real_find_spec(name, *a))
-    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append((cmd, kw)))
-    if on_colab:
-        monkeypatch.setitem(sys.modules, "google.colab", object())
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(block, "setup", "exec"), {})
-    assert ADDRESS in out.getvalue()
-    (cmd, kw), = calls
-    assert cmd[:4] == [sys.executable, "-m", "pip", "install"] and kw == {"check": True}
-    assert f"cnnviz @ git+{ADDRESS}@dev" in cmd
-    assert ("--no-deps" in cmd) == on_colab  # Colab keeps its own NumPy/TF/Jupyter; elsewhere pip brings them
-    # what Colab lacks is installed there explicitly, since --no-deps skips it
-    assert all((pkg in cmd) == on_colab for pkg in launch.COLAB_MISSING)
+def test_setup_lines_install_cnnviz_and_what_colab_lacks_when_cnnviz_is_missing(repo, monkeypatch):
+    code, shell = _setup_code(repo), _Shell()
+    monkeypatch.setitem(sys.modules, "cnnviz", None)  # `import cnnviz` now raises ImportError
+    exec(compile(code, "setup", "exec"), {"get_ipython": lambda: shell})
+    (name, line), = shell.magics
+    words = shlex.split(line)
+    assert name == "pip" and words[:4] == ["install", "-q", "--no-deps", f"cnnviz @ git+{ADDRESS}@dev"]
+    # --no-deps keeps Colab's own NumPy/TF/Jupyter; what Colab lacks is named explicitly
+    assert words[4:] == launch.COLAB_MISSING
+    assert any(p.startswith("ipycanvas") for p in launch.COLAB_MISSING)
+
+
+def test_an_older_setup_block_is_replaced_not_kept(repo):
+    path = repo / "notebooks" / "01_first.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source = f"{launch.OLD_SETUP_START}\nimport subprocess\n{launch.OLD_SETUP_END}\n" + nb.cells[2].source
+    nbformat.write(nb, path)
+    _write(repo)
+    source = nbformat.read(path, as_version=4).cells[2].source
+    assert launch.OLD_SETUP_START not in source and "subprocess" not in source
+    assert source.count(launch.SETUP_START) == 1 and source.endswith("\n%matplotlib inline\nfrom cnnviz import ops")
+
+
+def test_write_with_file_names_touches_only_those_files(repo, monkeypatch, capsys):
+    before = _files(repo)
+    monkeypatch.chdir(repo)
+    assert launch.main(["--root", str(repo), "--write", "notebooks/05_later.ipynb"]) == 0
+    changed = {p for p, data in _files(repo).items() if before[p] != data}
+    assert changed == {repo / "notebooks" / "05_later.ipynb"}
+    assert "updated notebooks/05_later.ipynb" in capsys.readouterr().out
+    # checking a named file that is now up to date passes; the others are still out of date
+    assert launch.main(["--root", str(repo), "notebooks/05_later.ipynb"]) == 0
+    assert launch.main(["--root", str(repo), "notebooks/01_first.ipynb"]) == 1
+    # without names, everything is written
+    _write(repo)
+    assert launch.plan(repo) == {}
+
+
+def test_a_file_outside_the_suite_is_refused_by_name(repo, capsys):
+    assert launch.main(["--root", str(repo), "--write", str(repo / "notebooks" / "99_missing.ipynb")]) == 2
+    err = capsys.readouterr().err
+    assert "99_missing.ipynb" in err and "not a notebook of the suite" in err
+    with pytest.raises(ValueError, match="pyproject.toml"):
+        launch.plan(repo, only=[repo / "pyproject.toml"])
 
 
 def test_slides_only_in_notebooks_01_to_04_headings_start_slides(repo):
