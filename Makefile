@@ -1,70 +1,122 @@
 # Two commands: `make lab` (set up, then open JupyterLab) and `make test` (set up, then run every test).
+# They work as a user and as root (a Docker container, a cloud VM), on Linux, macOS and WSL.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The versions `make test` installs and CI runs (pip install -c); `make test-latest` ignores them.
+CONSTRAINTS := constraints.txt
 # Real data for development and CI, when it sits beside the checkout (never committed).
 SHARED_DATA ?= $(wildcard $(abspath ../shared/data))
-# `make lab BROWSER=no` starts JupyterLab without opening a browser (headless machines).
+# `make lab BROWSER=no` starts JupyterLab without opening a browser (headless machines);
+# LAB_PORT picks the port, LAB_TOKEN (optional) the login token, e.g. for a test or a class server.
 BROWSER ?= yes
 LAB_PORT ?= 8888
+LAB_TOKEN ?=
 PYTEST_ARGS ?=
 # Tests cache decoded data and trained models here, never in the learner's ~/.cache/cnnviz:
 # a quick test run must not touch the models a class-mode run saved for notebook 07.
 TEST_CACHE ?= $(CURDIR)/build/test-cache
+# JupyterLab refuses to start as root unless told; a root shell is normal in a container.
+ROOT_USER := $(filter 0,$(shell id -u))
 
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: lab test test-unit test-notebooks install clean help
+.PHONY: lab test test-unit test-latest install clean help constraints
 
 help:
-	@echo "make lab    set up .venv (once) and open JupyterLab on notebooks/"
-	@echo "make test   set up .venv (once) and run unit tests + nbval over every notebook"
-	@echo "make test-browser  JupyterLab in headless Chromium: run notebook 02, move its explorer (screenshots in build/browser/)"
-	@echo "make links  write Colab/Binder badges, Colab setup lines and slide metadata into README and notebooks"
+	@echo "make lab           set up .venv (once) and open JupyterLab on notebooks/ (BROWSER=no LAB_PORT=8888 LAB_TOKEN=...)"
+	@echo "make test          set up .venv (once, versions from constraints.txt) and run unit tests + nbval over every notebook"
+	@echo "make test-latest   the same tests in build/venv-latest with the newest releases of every dependency"
+	@echo "make test-browser  JupyterLab in headless Chromium: run every notebook, drive the explorers (screenshots in build/browser/)"
+	@echo "make links         write Colab/Binder badges, Colab setup lines and slide metadata (FILES=notebooks/02_x.ipynb for one)"
+	@echo "make constraints   rewrite constraints.txt from build/venv-latest once make test-latest passes"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Re-install only when the dependency list changes; a second run skips this.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[cpu,test]'
+# Re-install only when the dependency list or the pinned versions change; a second run skips this.
+# setuptools comes along: the wheel test (tests/test_install.py) builds cnnviz offline with it.
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) --upgrade pip setuptools
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[cpu,test]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) $(if $(filter no,$(BROWSER)),--no-browser,)
+	$(if $(LAB_TOKEN),JUPYTER_TOKEN='$(LAB_TOKEN)' ,)$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) \
+	  $(if $(filter no,$(BROWSER)),--no-browser,) $(if $(ROOT_USER),--allow-root,)
 
 # Tests never touch the network: offline, quick mode, real data from ../shared/data when present.
-test: $(STAMP)
-	CNNVIZ_MODE=quick CNNVIZ_OFFLINE=1 CNNVIZ_CACHE_DIR=$(TEST_CACHE) $(if $(SHARED_DATA),CNNVIZ_DATA_DIR=$(SHARED_DATA),) \
-	MPLBACKEND=agg $(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
+# `run_tests` takes the environment's bin folder, so test and test-latest run the same tests.
+run_tests = CNNVIZ_MODE=quick CNNVIZ_OFFLINE=1 CNNVIZ_CACHE_DIR=$(TEST_CACHE) \
+	$(if $(SHARED_DATA),CNNVIZ_DATA_DIR=$(SHARED_DATA),) \
+	MPLBACKEND=agg $(1)/python -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q -rs $(PYTEST_ARGS)
+
+test: $(STAMP)
+	$(call run_tests,$(BIN))
 
 test-unit: $(STAMP)
 	CNNVIZ_MODE=quick CNNVIZ_OFFLINE=1 CNNVIZ_CACHE_DIR=$(TEST_CACHE) MPLBACKEND=agg $(BIN)/python -m pytest tests -q $(PYTEST_ARGS)
 
+# The newest release of every dependency, in an environment of its own (never .venv), upgraded on
+# every run: a new Keras or TensorFlow that breaks something shows here before it reaches a class.
+LATEST := build/venv-latest
+test-latest:
+	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip setuptools
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[cpu,test]'
+	$(LATEST)/bin/python -m pip list --format=freeze | grep -i -E '^(tensorflow|tensorflow-cpu|tensorflow_cpu|keras|ipywidgets|jupyterlab)=='
+	$(call run_tests,$(LATEST)/bin)
+
+# After `make test-latest` passes: pin what it ran, so `make test` and CI use it.
+constraints:
+	test -x $(LATEST)/bin/python || { echo "run make test-latest first: constraints.txt is written from $(LATEST)"; exit 1; }
+	{ echo "# The versions \`make test\` installs (pip install -c constraints.txt) and CI runs: a pip freeze of the"; \
+	  echo "# test environment, without cnnviz itself. \`make test-latest\` tries the newest releases instead;"; \
+	  echo "# once it passes, \`make constraints\` rewrites this file from its environment."; \
+	  $(LATEST)/bin/python -c 'import platform; print("# Python", platform.python_version(), "on", platform.system(), platform.machine())'; \
+	  $(LATEST)/bin/python -m pip freeze --all --exclude-editable | grep -v -i -E '^cnnviz[=@ ]' | sort -f; \
+	} > $(CONSTRAINTS)
+	@echo "wrote $(CONSTRAINTS); raise the lower bounds in pyproject.toml and environment.yml to match (tests/test_install.py checks)"
+
 clean:
-	rm -rf $(VENV) build
+	rm -rf $(VENV) $(LATEST) build
 
 # ---- classroom delivery: real-browser test, launch links (issue 8) ----
-# `make test-browser` runs JupyterLab from .venv in Debian's headless Chromium, driven by Playwright
-# (tests/browser/; `make test` never collects it). Chromium comes from apt, never from a download.
+# `make test-browser` runs JupyterLab from .venv in headless Chromium, driven by Playwright
+# (tests/browser/; `make test` never collects it). Chromium comes from the system's packages, never
+# from a download: installed with apt-get where apt-get exists (as root, or with sudo when it needs
+# no password); elsewhere install it yourself and point CHROMIUM= at it.
 CHROMIUM      ?= /usr/bin/chromium
 BROWSER_STAMP := $(VENV)/.installed-browser
-SUDO          := $(if $(filter 0,$(shell id -u)),,sudo)
+FILES         ?=
 
 .PHONY: test-browser links
 
-$(BROWSER_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[cpu,test,browser]'
+$(BROWSER_STAMP): $(STAMP) pyproject.toml $(CONSTRAINTS)
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[cpu,test,browser]'
 	touch $(BROWSER_STAMP)
 
 $(CHROMIUM):
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+	@if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "make test-browser needs Chromium (or Google Chrome) and found none at $(CHROMIUM)."; \
+	  echo "Install it (macOS: brew install --cask chromium; Fedora: sudo dnf install chromium; Windows: use WSL),"; \
+	  echo "then run:  make test-browser CHROMIUM=/path/to/chromium"; \
+	  exit 1; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "make test-browser needs Chromium and found none at $(CHROMIUM)."; \
+	  echo "Install it with:  sudo apt-get install chromium   (this make does not ask for a password)"; \
+	  echo "or point at one you have:  make test-browser CHROMIUM=/path/to/chromium"; \
+	  exit 1; \
+	fi
+	@test -x $(CHROMIUM) || { echo "apt-get installed chromium, but not at $(CHROMIUM): run make test-browser CHROMIUM=\$$(command -v chromium)"; exit 1; }
 
 # Screenshots and logs land in build/browser/.
 test-browser: $(BROWSER_STAMP) | $(CHROMIUM)
@@ -73,5 +125,6 @@ test-browser: $(BROWSER_STAMP) | $(CHROMIUM)
 
 # Write the Colab/Binder badges and the Colab setup lines (address from pyproject's [project.urls]),
 # and the slide metadata of notebooks 01-04. Idempotent; run it after notebooks are regenerated.
+# FILES=notebooks/02_convolution_by_hand.ipynb writes only the notebooks named.
 links: $(STAMP)
-	$(BIN)/python -m cnnviz.launch --write
+	$(BIN)/python -m cnnviz.launch --write $(FILES)

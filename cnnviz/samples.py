@@ -1,9 +1,32 @@
-"""Provide the small example images of the course: a digit, the seeds' pixel grids, the assets."""
+"""Small example images of the course: a digit, the articles' pixel grids, the photos in assets/; imports no Keras or matplotlib.
+
+The photos live in the repository's top-level ``assets/`` folder, which the package ships as
+``cnnviz.assets``; :data:`ASSETS` is that folder wherever cnnviz is installed (a checkout, an
+editable install, a wheel on Colab).
+"""
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def _assets_folder():
+    """Return the folder of the course's images: the installed ``cnnviz.assets`` package, else ``assets/``.
+
+    The second case is a checkout put on ``sys.path`` by hand, or an editable install made before
+    the images became a package (``make`` reinstalls it when pyproject.toml changes).
+    """
+    try:
+        return resources.files("cnnviz.assets")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[1] / "assets"
+
+
+# The images' folder: ``ASSETS / "cat_chelsea.jpg"`` has ``.read_bytes()`` and ``.open("rb")``.
+ASSETS = _assets_folder()
 
 # A handwritten-style "4" on a 9x7 grid, 0 = white paper, 255 = darkest ink (seed 001's example idea).
 _FOUR = """
@@ -60,16 +83,47 @@ def digit_four():
     return np.array([[0 if c == "." else round(int(c) * 255 / 9) for c in row] for row in rows], dtype=np.uint8)
 
 
-def load_asset(name, size=None):
-    """Return the image ``assets/<name>`` as a uint8 (H, W, 3) array, optionally resized to (width, height)."""
-    from PIL import Image
+def asset_names():
+    """Return the names of the photos in :data:`ASSETS`, sorted, e.g. ``["cat_chelsea.jpg", "coffee.png"]``."""
+    return sorted(p.name for p in ASSETS.iterdir() if p.name.lower().endswith(PHOTO_SUFFIXES))
 
-    path = ASSETS / name
-    if not path.exists():
-        available = sorted(p.name for p in ASSETS.glob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
-        raise FileNotFoundError(f"no asset named {name!r} in {ASSETS}; available: {available}")
-    with Image.open(path) as im:
+
+def _check_size(size):
+    """Return ``size`` as a ``(height, width)`` tuple of positive ints, or raise a ValueError naming it."""
+    try:
+        height, width = size
+        ok = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in (height, width))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"size must be (height, width), two positive whole numbers as Keras writes image "
+                         f"sizes, e.g. (224, 224); got {size!r}")
+    return int(height), int(width)
+
+
+def load_asset(name, size=None):
+    """Return one of the course's photos as an RGB array.
+
+    Args:
+        name: file name of a photo in ``assets/``, e.g. ``"cat_chelsea.jpg"``.
+        size: ``None`` for the photo as stored, or ``(height, width)`` (as Keras writes image
+            sizes) to resize it bilinearly, e.g. ``model.inputs[0].shape[1:3]``.
+
+    Returns:
+        A uint8 array of shape ``(height, width, 3)``.
+
+    Raises:
+        FileNotFoundError: no photo called ``name``; the message lists the available ones.
+        ValueError: ``size`` is not two positive whole numbers.
+    """
+    if size is not None:
+        size = _check_size(size)
+    path = ASSETS.joinpath(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"no asset named {name!r} in {ASSETS}; available: {asset_names()}")
+    with path.open("rb") as f, Image.open(f) as im:
         im = im.convert("RGB")
         if size is not None:
-            im = im.resize(size, Image.BILINEAR)
+            height, width = size
+            im = im.resize((width, height), Image.BILINEAR)  # Pillow takes (width, height)
         return np.asarray(im)

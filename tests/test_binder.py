@@ -76,9 +76,19 @@ def test_the_pip_section_installs_the_checkout_which_repo2docker_copies_in_first
     assert (ROOT / "pyproject.toml").is_file()
 
 
+def _pinned(name):
+    """Return the version constraints.txt pins for ``name`` (what the tests run)."""
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        m = re.match(rf"^{name}==([\w.]+)\s*$", line.strip(), re.IGNORECASE)
+        if m:
+            return m.group(1)
+    raise AssertionError(f"constraints.txt pins no {name}")
+
+
 def test_jupyter_packages_agree_with_repo2docker_base_environment():
-    # The base environment (environment.py-3.11.yml) pins jupyterlab==4.* and ipywidgets==8.*; a bound
-    # that excludes them would make the update fight the base and the JupyterLab extensions mismatch.
+    # The base environment (environment.py-3.11.yml) pins jupyterlab==4.* and ipywidgets==8.*. The
+    # update may raise them within that series (to the versions the tests run), never out of it: a
+    # bound that leaves the series makes the update fight the base and the JupyterLab extensions mismatch.
     specs = {}
     for d in environment()["dependencies"]:
         if isinstance(d, str):
@@ -86,6 +96,9 @@ def test_jupyter_packages_agree_with_repo2docker_base_environment():
             if re.match(r"^=[^=]", bound):  # conda's python=3.11 means 3.11.*
                 bound = f"=={bound[1:]}.*"
             specs[name] = SpecifierSet(bound)
-    for name, base in (("jupyterlab", "4.6.0"), ("ipywidgets", "8.1.0")):
-        assert base in specs[name], f"{name}{specs[name]} excludes repo2docker's base {base}"
+    for name, major in (("jupyterlab", 4), ("ipywidgets", 8)):
+        tested = _pinned(name)
+        assert tested.startswith(f"{major}."), f"the tests run {name} {tested}, outside the base's {major}.*"
+        assert tested in specs[name], f"{name}{specs[name]} excludes the tested {tested}"
+        assert f"{major + 1}.0.0" not in specs[name], f"{name}{specs[name]} admits {major + 1}.x, beyond the base's {major}.*"
     assert "jupyterlab_rise" in specs, "the slides extension must be in the Binder image too"
