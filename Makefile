@@ -118,8 +118,8 @@ $(CHROMIUM):
 	fi
 	@test -x $(CHROMIUM) || { echo "apt-get installed chromium, but not at $(CHROMIUM): run make test-browser CHROMIUM=\$$(command -v chromium)"; exit 1; }
 
-# Screenshots and logs land in build/browser/.
-test-browser: $(BROWSER_STAMP) | $(CHROMIUM)
+# Screenshots and logs land in build/browser/. Chromium is looked for first, before any install.
+test-browser: $(CHROMIUM) $(BROWSER_STAMP)
 	CNNVIZ_MODE=quick CNNVIZ_OFFLINE=1 $(if $(SHARED_DATA),CNNVIZ_DATA_DIR=$(SHARED_DATA),) CHROMIUM=$(CHROMIUM) \
 	$(BIN)/python -m pytest tests/browser -p no:cacheprovider -q -rs $(PYTEST_ARGS)
 
