@@ -1,4 +1,4 @@
-"""Read every setting the notebooks use from the environment, in one place.
+"""The settings the notebooks read from the environment, in one place, and TensorFlow's quiet import; imports Keras only inside keras_quietly().
 
 CNNVIZ_MODE      quick (CI: seconds per notebook, offline data allowed),
                  class (default: fits a class period on a 2-core laptop),
@@ -14,7 +14,14 @@ MODES = ("quick", "class", "full")
 
 
 def mode():
-    """Return the run mode named by CNNVIZ_MODE (default ``class``)."""
+    """Return the run mode named by CNNVIZ_MODE, read each time it is called.
+
+    Returns:
+        ``"quick"``, ``"class"`` (the default, also when the variable is empty) or ``"full"``.
+
+    Raises:
+        ValueError: CNNVIZ_MODE names no mode; the message lists the three.
+    """
     value = os.environ.get("CNNVIZ_MODE", "class").strip().lower() or "class"
     if value not in MODES:
         raise ValueError(f"CNNVIZ_MODE={value!r} is not a mode; use one of {', '.join(MODES)}")
@@ -22,23 +29,47 @@ def mode():
 
 
 def pick(quick, class_, full):
-    """Return the value that belongs to the current mode."""
+    """Return the value that belongs to the current mode, e.g. ``epochs = config.pick(1, 5, 20)``.
+
+    Args:
+        quick: the value for ``CNNVIZ_MODE=quick``.
+        class_: the value for ``class`` (the default mode).
+        full: the value for ``full``.
+
+    Returns:
+        One of the three arguments.
+
+    Raises:
+        ValueError: as :func:`mode`.
+    """
     return {"quick": quick, "class": class_, "full": full}[mode()]
 
 
 def data_dir():
-    """Return the folder named by CNNVIZ_DATA_DIR, or None."""
+    """Return the folder of local dataset copies.
+
+    Returns:
+        A ``Path`` from CNNVIZ_DATA_DIR (``~`` expanded), or None when it is unset or empty.
+    """
     value = os.environ.get("CNNVIZ_DATA_DIR", "").strip()
     return Path(value).expanduser() if value else None
 
 
 def offline():
-    """Return True when CNNVIZ_OFFLINE asks never to download."""
+    """Return whether CNNVIZ_OFFLINE asks never to download.
+
+    Returns:
+        True for ``1``, ``true``, ``yes`` or ``on`` (any case), else False.
+    """
     return os.environ.get("CNNVIZ_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def cache_dir():
-    """Return the folder where decoded datasets are cached (CNNVIZ_CACHE_DIR or ~/.cache/cnnviz)."""
+    """Return the folder where decoded datasets and trained models are cached.
+
+    Returns:
+        A ``Path`` from CNNVIZ_CACHE_DIR (``~`` expanded), else ``~/.cache/cnnviz``.
+    """
     value = os.environ.get("CNNVIZ_CACHE_DIR", "").strip()
     return Path(value).expanduser() if value else Path.home() / ".cache" / "cnnviz"
 
@@ -51,6 +82,12 @@ def keras_quietly():
     while it is imported, where no environment variable reaches it, and a notebook shows every
     line to the student. The descriptor points at /dev/null for the import only: a real error
     raised by the import still reaches the user as a Python exception.
+
+    Returns:
+        The ``keras`` module.
+
+    Raises:
+        ModuleNotFoundError: TensorFlow is not installed; the message says which extra installs it.
     """
     quiet_tensorflow()
     if "tensorflow" not in sys.modules:

@@ -1,4 +1,4 @@
-"""Write launch links, Colab setup lines, slide metadata and the index table into the README and notebooks.
+"""Launch links, Colab setup lines, slide metadata and the index table, written into the README and notebooks; imports no Keras, matplotlib or other cnnviz module.
 
 The repository address is written in ONE place: ``[project.urls] Repository`` in pyproject.toml.
 ``python -m cnnviz.launch --write`` (``make links``) copies it into the files below; with file names
@@ -45,7 +45,17 @@ GITHUB = re.compile(r"^https://github\.com/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)
 
 
 def repository(root=ROOT):
-    """Return (owner, name, branch) of the GitHub address in pyproject.toml's [project.urls] Repository."""
+    """Return (owner, name, branch) of the GitHub address in pyproject.toml's [project.urls] Repository.
+
+    Args:
+        root: the repository folder holding pyproject.toml.
+
+    Returns:
+        ``(owner, name, branch)``; the branch is ``"main"`` unless the address ends in ``/tree/BRANCH``.
+
+    Raises:
+        ValueError: the address is not a GitHub repository address.
+    """
     project = tomllib.loads((Path(root) / "pyproject.toml").read_text())["project"]
     url = project.get("urls", {}).get("Repository", "")
     m = GITHUB.match(url.strip())
@@ -56,13 +66,29 @@ def repository(root=ROOT):
 
 
 def colab_url(repo, path):
-    """Return the Colab address that opens ``path`` (relative to the repository root)."""
+    """Return the Colab address that opens ``path``.
+
+    Args:
+        repo: ``(owner, name, branch)`` as :func:`repository` returns it.
+        path: the notebook's path relative to the repository root, e.g. ``"notebooks/02_x.ipynb"``.
+
+    Returns:
+        The https address of the notebook on Colab.
+    """
     owner, name, branch = repo
     return f"https://colab.research.google.com/github/{owner}/{name}/blob/{branch}/{path}"
 
 
 def binder_url(repo, path=None):
-    """Return the mybinder.org address that builds the repository and opens ``path`` in JupyterLab."""
+    """Return the mybinder.org address that builds the repository and opens ``path`` in JupyterLab.
+
+    Args:
+        repo: ``(owner, name, branch)`` as :func:`repository` returns it.
+        path: a path relative to the repository root, or None for JupyterLab's file browser.
+
+    Returns:
+        The https address that launches Binder.
+    """
     owner, name, branch = repo
     target = f"lab/tree/{path}" if path else "lab"
     return f"https://mybinder.org/v2/gh/{owner}/{name}/{branch}?urlpath={quote(target, safe='')}"

@@ -78,13 +78,21 @@ SEED003_PATCH_REPEAT[8, 9] = 106
 
 
 def digit_four():
-    """Return the 9x7 grayscale "4" as uint8 intensities (0 paper, 255 ink)."""
+    """Return the 9x7 grayscale "4" of the course.
+
+    Returns:
+        A uint8 array of shape (9, 7): 0 is white paper, 255 the darkest ink.
+    """
     rows = [line.split() for line in _FOUR.strip().splitlines()]
     return np.array([[0 if c == "." else round(int(c) * 255 / 9) for c in row] for row in rows], dtype=np.uint8)
 
 
 def asset_names():
-    """Return the names of the photos in :data:`ASSETS`, sorted, e.g. ``["cat_chelsea.jpg", "coffee.png"]``."""
+    """Return the names of the photos in :data:`ASSETS`.
+
+    Returns:
+        The file names, sorted, e.g. ``["cat_chelsea.jpg", "coffee.png"]``.
+    """
     return sorted(p.name for p in ASSETS.iterdir() if p.name.lower().endswith(PHOTO_SUFFIXES))
 
 
