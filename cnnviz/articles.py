@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from cnnviz import samples as _samples
+
 
 class Article(NamedTuple):
     """One article: short name for prose, full reference, and what it covers."""
@@ -44,7 +46,7 @@ def _table(text):
     return np.array([[float(t) for t in line.split()] for line in text.strip().splitlines()])
 
 
-# Seed 000, "Selection of Image": the first X and O it shows (8 rows each).
+# Ali (2019), "Selection of Image": the first X and O it shows (8 rows each).
 X_FIRST = _table("""
 -1 -1 -1 -1 -1 -1 -1 -1 -1
 -1  1 -1 -1 -1 -1 -1  1 -1
@@ -67,7 +69,7 @@ O_FIRST = _table("""
 -1 -1 -1 -1 -1 -1 -1 -1 -1
 """)
 
-# Seed 000, "Feature Filter # 1/2/3 Extraction": the X drawn again for each filter (8 rows each).
+# Ali (2019), "Feature Filter # 1/2/3 Extraction": the X drawn again for each filter (8 rows each).
 X_FEATURE = {
     1: _table("""
 -1 -1 -1 -1 -1 -1 -1 -1 -1
@@ -101,7 +103,7 @@ X_FEATURE = {
 """),
 }
 
-# Seed 000, 3.1.1: the X drawn beside the fourth worked window (row 0, column 3).
+# Ali (2019), 3.1.1: the X drawn beside the fourth worked window (row 0, column 3).
 X_WINDOW_0_3 = _table("""
 -1 -1 -1 -1 -1 -1 -1 -1 -1
 -1  1 -1 -1 -1 -1 -1  1 -1
@@ -114,12 +116,12 @@ X_WINDOW_0_3 = _table("""
 -1 -1 -1 -1 -1 -1 -1 -1 -1
 """)
 
-# Seed 000, 3.1.1: the terms it adds up for the last window (row 6, column 6) and the mean it prints.
+# Ali (2019), 3.1.1: the terms it adds up for the last window (row 6, column 6) and the mean it prints.
 LAST_WINDOW_TERMS = [1, 1, 1, 1, 1, 1, 1, -1]
 LAST_WINDOW_MEAN = 0.77
 FIRST_WINDOW_MEAN = 0.77
 
-# Seed 000, 3.1.1 to 3.1.3: the three 7x7 maps of the X.
+# Ali (2019), 3.1.1 to 3.1.3: the three 7x7 maps of the X.
 X_MAPS = [_table("""
 0.77 -0.11 0.11 0.33 0.55 -0.11 0.33
 -0.11 1.00 -0.11 0.33 -0.11 0.11 -0.11
@@ -146,7 +148,7 @@ X_MAPS = [_table("""
 0.77 -0.11 0.11 0.33 0.55 -0.11 0.33
 """)]
 
-# Seed 000, 3.2.1: "Relu layer for convolutional layer 1" (8 rows).
+# Ali (2019), 3.2.1: "Relu layer for convolutional layer 1" (8 rows).
 X_RELU_1 = _table("""
 0.77 0 0.11 0.33 0.55 0 0.33
 0 1.00 0 0.33 0 0.11 0
@@ -158,7 +160,7 @@ X_RELU_1 = _table("""
 0.33 0 0.55 0.33 0.11 0 0.77
 """)
 
-# Seed 000, 3.3.1 to 3.3.3: the three 4x4 max-pooled maps of the X.
+# Ali (2019), 3.3.1 to 3.3.3: the three 4x4 max-pooled maps of the X.
 X_POOL1 = [_table("""
 1.00 0.33 0.55 0.33
 0.33 1.00 0.33 0.55
@@ -176,23 +178,28 @@ X_POOL1 = [_table("""
 0.77 0.33 0.55 0.33
 """)]
 
-# Seed 000, 3.4: the three 2x2 maps after "further max pooling".
+# Ali (2019), 3.4: the three 2x2 maps after "further max pooling".
 X_POOL2 = [_table("1.00 0.55\n0.55 1.00"), _table("1.00 0.55\n0.55 0.55"), _table("0.55 1.00\n1.00 0.55")]
 
-# Seed 000, 3.6 "Fully connected layer (for X)": the list of values it gives for the X (13 of them).
+# Ali (2019), 3.6 "Fully connected layer (for X)": the list of values it gives for the X (13 of them).
 X_VECTOR = [1.00, 0.55, 0.55, 1.00, 1.00, 0.55, 0.55, 0.55, 0.55, 0.55, 1.00, 1.00, 0.55]
 
-# Seed 000, "Prediction example": the percentages it states for X and O.
+# Ali (2019), "Prediction example": the percentages it states for X and O.
 PERCENT = {"X": 91, "O": 51}
 
-# Seed 003, "Matrix Calculation": a 5x5 input, the 3x3 kernel (its subscripts) and the output it prints.
-SEED003_IMAGE = np.array([[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]])
-SEED003_KERNEL = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]])
-SEED003_OUTPUT = np.array([[12.0, 12.0, 17.0], [10.0, 17.0, 19.0], [9.0, 6.0, 14.0]])
+# Anonymous (n.d.), "Matrix Calculation": a 5x5 input, the 3x3 kernel (its subscripts) and the output it prints.
+ANON_IMAGE = np.array([[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]])
+ANON_KERNEL = np.array([[0, 1, 2], [2, 2, 0], [0, 1, 2]])
+ANON_OUTPUT = np.array([[12.0, 12.0, 17.0], [10.0, 17.0, 19.0], [9.0, 6.0, 14.0]])
+
+# Anonymous (n.d.) opens with a 16x12 patch of a grayscale photo, and prints it twice (the copies differ
+# in one pixel); the arrays live in cnnviz.samples, named here by the article.
+ANON_PATCH = _samples.SEED003_PATCH
+ANON_PATCH_REPEAT = _samples.SEED003_PATCH_REPEAT
 
 
 def truncate(values, decimals=2):
-    """Cut ``values`` after ``decimals`` digits, toward zero (what the seed's tables do), instead of rounding."""
+    """Cut ``values`` after ``decimals`` digits, toward zero (what Ali (2019)'s tables do), instead of rounding."""
     scale = 10.0 ** decimals
     return np.trunc(np.asarray(values, dtype=float) * scale + np.sign(values) * 1e-9) / scale
 

@@ -176,19 +176,19 @@ def _weights_one_5x5_rgb_filter():
     return ops.conv_params(5, 3, 1, bias=False)
 
 
-@exercise("03.1", hint="average the four values in the top-left 2x2 window of the O's ReLU map for filter 1, "
-                       "xo.forward(xo.O)['relu'][0]; give a fraction such as 1/6.")
+@exercise("03.1", hint="average pooling adds the values of the window and divides by how many there are; the "
+                       "window is the top-left 2x2 block of the O's ReLU map for filter 1, xo.forward(xo.O)['relu'][0].")
 def _o_relu1_avg_pool_corner():
     xo = _xo()
     return ops.pool2d(xo.forward(xo.O)["relu"][0], 2, 2, "avg", "same")[0, 0]
 
 
-@exercise("03.2", hint="with padding='same' a stride-2 pooling gives ceil(n / 2) along each side.")
+@exercise("03.2", hint="with padding='same' a pooling of stride s gives ceil(n / s) along each side.")
 def _same_pool_13():
     return ops.output_size(13, 2, 2, "same")
 
 
-@exercise("03.3", hint="a 3x3 pooling window with stride 2 and no padding: (7 - 3) / 2 + 1 along each side.")
+@exercise("03.3", hint="use the output-size formula of section 8 with n = 7, a 3x3 window, stride 2 and no padding.")
 def _valid_pool_7_3_2():
     return ops.output_size(7, 3, 2, 0)
 
@@ -200,28 +200,112 @@ def _changes_after_shifting_o_down():
     return int(np.sum(~np.isclose(xo.forward(xo.O)["pool2"], xo.forward(xo.shift(xo.O, 1, 0))["pool2"])))
 
 
-@exercise("04.1", hint="take the O's 12 values at the 5 positions where X votes (where the X vector is 1) "
-                       "and average them; give a fraction such as 5/9.")
-def _x_vote_for_clean_o():
+def _kernel_3x3(kernel):
+    k = np.asarray(kernel, dtype=float)
+    if k.shape != (3, 3) or not np.isfinite(k).all():
+        raise ValueError(f"give a 3x3 kernel of numbers, e.g. np.array([[1, 1, 1], [1, 1, 1], [1, 1, 1]]); "
+                         f"got shape {k.shape}")
+    return k
+
+
+def top_arc_response(kernel):
+    """Return (strongest response on the O's top arc, strongest response anywhere on the X) of a 3x3 kernel.
+
+    Responses are the X/O network's averaged convolution values after ReLU; the top arc is
+    the first two rows of the O's 7x7 map (windows whose top row is image row 0 or 1).
+    """
     xo = _xo()
-    return xo.votes(xo.class_vectors()["O"])["X"]
+    k = _kernel_3x3(kernel)
+    o_map = ops.relu(ops.conv2d(xo.O, k, reduce="mean"))
+    x_map = ops.relu(ops.conv2d(xo.X, k, reduce="mean"))
+    return float(o_map[:2].max()), float(x_map.max())
 
 
-@exercise("04.2", hint="softmax([1, 5/9]): exp(1) / (exp(1) + exp(5/9)).")
-def _softmax_of_clean_x_votes():
-    return ops.softmax([1.0, 5 / 9])[0]
+@exercise("03.5", judge=True,
+          hint="print xo.O[0:3, 2:7]: the arc is a row of stroke pixels with background above and below. Make your "
+               "kernel look like one 3x3 window of it, then compare exercises.top_arc_response(kernel).")
+def _kernel_for_the_top_arc(kernel):
+    arc, x_best = top_arc_response(kernel)
+    return arc > x_best
 
 
-@exercise("04.3", hint="seed 000's total error: the sum of 1/2 (target - output)^2 over the 4 classes, "
+def pooling_covers(size, stride, padding, n=7):
+    """Return (output side, True if the windows do not overlap and every one of the n cells is in a window)."""
+    out = ops.output_size(n, size, stride, padding, strict=False)
+    before = ops.same_padding(n, size, stride)[0] if padding == "same" else 0
+    covered = np.zeros(n, dtype=int)
+    for j in range(out):
+        start = j * stride - before
+        covered[max(start, 0):max(start + size, 0)] += 1
+    return out, size <= stride and bool((covered >= 1).all())
+
+
+@exercise("03.6", judge=True,
+          hint="windows that neither overlap nor leave gaps have a stride equal to their size; 7 is not a multiple "
+               "of many sizes, so look at what padding='same' adds.")
+def _pooling_explorer_to_2x2(explorer):
+    if not all(hasattr(explorer, name) for name in ("size", "stride", "padding", "pooled")):
+        raise ValueError("pass the pooling explorer itself: exercises.check('03.6', pooling)")
+    out, tiles = pooling_covers(explorer.size.value, explorer.stride.value, explorer.padding.value)
+    return explorer.pooled.shape == (2, 2) and out == 2 and tiles
+
+
+@exercise("04.1", hint="run the moved X through the network, xo.forward(...)['vector'], and average its values at "
+                       "the O's voting positions; or read xo.predict(...).")
+def _o_vote_for_x_moved_down_left():
+    xo = _xo()
+    return xo.votes(xo.forward(xo.shift(xo.X, 1, -1))["vector"])["O"]
+
+
+@exercise("04.2", hint="softmax only sees differences: exp(a) / (exp(a) + exp(b)) = 1 / (1 + exp(b - a)), "
+                       "or ops.softmax([a, b]).")
+def _softmax_of_ten_times_the_votes():
+    return ops.softmax([10.0, 50 / 9])[0]
+
+
+@exercise("04.3", hint="Ali (2019)'s total error: the sum of 1/2 (target - output)^2 over the 4 classes, "
                        "target [0, 0, 1, 0], output [0.25, 0.25, 0.25, 0.25].")
-def _seed_error_undecided():
+def _total_error_undecided():
     return _xo().squared_error([0, 0, 1, 0], [0.25, 0.25, 0.25, 0.25])
 
 
-@exercise("04.4", hint="run xo.predict(xo.thicken(xo.O)) and read the class it names: 'X' or 'O'.")
-def _prediction_for_bold_o():
+def _pad_image(answer):
+    image = getattr(answer, "image", answer)
+    arr = np.asarray(image, dtype=float)
+    if arr.shape != (9, 9) or not np.isin(arr, (-1.0, 1.0)).all():
+        raise ValueError("pass the drawing pad (exercises.check('04.4', pad)) or a 9x9 grid of +1 and -1")
+    return arr
+
+
+@exercise("04.4", judge=True,
+          hint="the network looks for diagonal strokes and pooling forgets exactly where they are; paint a "
+               "letter of diagonals that avoids every black cell of xo.X (load 'blank' to start afresh).")
+def _x_without_the_xs_pixels(pad):
     xo = _xo()
-    return xo.predict(xo.thicken(xo.O))[0]
+    image = _pad_image(pad)
+    if (image > 0).sum() < 5:
+        raise ValueError("draw at least 5 stroke pixels")
+    if ((image > 0) & (xo.X > 0)).any():
+        raise ValueError(f"{int(((image > 0) & (xo.X > 0)).sum())} of your stroke pixels are stroke pixels of "
+                         f"xo.X; move them")
+    scores = xo.predict(image)[1]
+    return scores["X"] > scores["O"]
+
+
+def momentum_comparison(x, y, steps=100, lr=0.1, kind="squared"):
+    """Return the training loss after ``steps`` steps with momentum 0.9 and with momentum 0 (plain descent)."""
+    from cnnviz import learn
+
+    return {m: learn.train(x, y, steps=steps, lr=lr, momentum=m, kind=kind)[1]["loss"][-1] for m in (0.9, 0.0)}
+
+
+@exercise("04.5", hint="run learn.train on the training set with momentum=0.0 (same steps, lr and loss as section "
+                       "8) and compare the last value of its history['loss'] with the run with momentum 0.9.")
+def _loss_without_momentum():
+    from cnnviz import learn
+
+    losses = momentum_comparison(*learn.make_dataset())
+    return "higher" if losses[0.0] > losses[0.9] else "lower"
 
 
 # ------------------------------------------------------------------ notebook 07 (what the network learned)

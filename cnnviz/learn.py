@@ -1,8 +1,8 @@
-"""Learn the X/O network's filters and votes by gradient descent, in NumPy alone.
+"""Learn the X/O network's filters and votes by gradient descent; pure NumPy (never imports matplotlib or Keras).
 
 The network is the one of ``cnnviz.xo`` (3x3 filters averaged over their 9 products, ReLU,
 2x2 max pooling twice with 'same' padding, flattened filter by filter) followed by a dense
-layer that turns the 4F values into one score per class, then softmax. Seed 000's votes are
+layer that turns the 4F values into one score per class, then softmax. Ali (2019)'s votes are
 that dense layer with fixed weights (``hand_params``); here every weight is learned.
 Backpropagation is written out by hand: each function below is one step of it.
 """
@@ -17,18 +17,27 @@ LOSSES = ("cross_entropy", "squared")
 
 # ---------------------------------------------------------------- data
 
-def make_dataset(shifts=1, noisy=3, flips=3, thick=True, seed=0):
+def make_dataset(shifts=1, noisy=3, flips=3, thick=True, seed=0, shifted=True):
     """Return (x, y): the X and O with every shift up to ``shifts`` pixels, bolder and noisy copies.
 
-    ``x`` is (N, 9, 9) of +1/-1, ``y`` holds 0 for X and 1 for O (the order of ``CLASSES``).
-    Noisy copies flip ``flips`` random pixels of a random shift; ``seed`` makes them repeatable.
+    Args:
+        shifts: the largest move, in pixels, along each axis (every (dy, dx) up to it is used).
+        noisy: how many noisy copies per letter: a random shift with ``flips`` random pixels flipped.
+        flips: how many pixels each noisy copy flips between +1 and -1.
+        thick: add the bolder letter (``xo.thicken``).
+        seed: makes the noisy copies repeatable; another seed gives other copies.
+        shifted: add every shifted letter; with False (and ``thick=False``) only noisy copies.
+
+    Returns:
+        ``x`` (N, 9, 9) of +1/-1 and ``y`` (N,) holding 0 for X and 1 for O (the order of ``CLASSES``),
+        the X's images first.
     """
     rng = np.random.default_rng(seed)
     moves = [(dy, dx) for dy in range(-shifts, shifts + 1) for dx in range(-shifts, shifts + 1)]
     x, y = [], []
     for label, name in enumerate(CLASSES):
         base = xo.IMAGES[name]
-        images = [xo.shift(base, dy, dx) for dy, dx in moves]
+        images = [xo.shift(base, dy, dx) for dy, dx in moves] if shifted else []
         if thick:
             images.append(xo.thicken(base))
         for _ in range(noisy):
@@ -36,7 +45,25 @@ def make_dataset(shifts=1, noisy=3, flips=3, thick=True, seed=0):
             images.append(xo.add_noise(xo.shift(base, dy, dx), flips, seed=int(rng.integers(2**31))))
         x += images
         y += [label] * len(images)
+    if not x:
+        raise ValueError("make_dataset made no images: ask for noisy copies, shifted letters or the bolder ones")
     return np.stack(x), np.array(y)
+
+
+def make_test_set(n=20, flips=4, seed=1):
+    """Return (x, y): ``n`` noisy copies of each letter, none of them an image of ``make_dataset()``.
+
+    Each copy is the X or the O moved by at most one pixel with ``flips`` random pixels flipped:
+    the training set's noisy copies flip 3, so no test image can be a training image
+    (``overlap`` checks it).
+    """
+    return make_dataset(noisy=n, flips=flips, seed=seed, shifted=False, thick=False)
+
+
+def overlap(x_a, x_b):
+    """Return how many images of ``x_b`` are also in ``x_a`` (pixel for pixel)."""
+    seen = {np.asarray(image, dtype=float).tobytes() for image in x_a}
+    return sum(np.asarray(image, dtype=float).tobytes() in seen for image in x_b)
 
 
 # ---------------------------------------------------------------- parameters
@@ -50,7 +77,7 @@ def init_params(n_filters=3, seed=0):
 
 
 def hand_params():
-    """Return seed 000's hand-made network as parameters: its three filters, and votes as dense weights."""
+    """Return Ali (2019)'s hand-made network as parameters: its three filters, and votes as dense weights."""
     filters = np.stack(list(xo.FILTERS.values()))
     vectors = xo.class_vectors()
     weights = np.stack([xo.vote_mask(vectors[c]) / xo.vote_mask(vectors[c]).sum() for c in CLASSES])
@@ -101,7 +128,7 @@ def forward(params, x):
 
 
 def loss(probs, y, kind="cross_entropy"):
-    """Return the mean loss over the batch: cross-entropy, or seed 000's total error 1/2 sum (target - output)^2."""
+    """Return the mean loss over the batch: cross-entropy, or Ali (2019)'s total error 1/2 sum (target - output)^2."""
     if kind not in LOSSES:
         raise ValueError(f"loss kind must be one of {LOSSES}; got {kind!r}")
     target = np.eye(probs.shape[1])[np.asarray(y)]
@@ -139,13 +166,34 @@ def accuracy(params, x, y):
 
 
 def train(x, y, steps=300, lr=1.0, momentum=0.9, kind="cross_entropy", params=None, seed=0):
-    """Fit the filters and dense weights to (x, y) by full-batch gradient descent with momentum.
+    """Fit the filters and dense weights to (x, y) by gradient descent with momentum on the whole set.
 
-    Returns (params, history) with ``history['loss']`` and ``history['accuracy']`` per step,
-    measured before each update (so the first entry is the untrained network).
+    Each step computes the gradient on all of (x, y) at once, then moves every parameter by
+    ``velocity = momentum * velocity - lr * gradient``: with ``momentum=0`` it is plain
+    gradient descent, and with the default 0.9 each step keeps 90% of the previous one. The
+    first step is the same either way (the velocity starts at 0).
+
+    Args:
+        x, y: training images (N, 9, 9) and labels (N,) as ``make_dataset`` returns them.
+        steps: how many updates.
+        lr: the learning rate.
+        momentum: the share of the previous step kept, 0 <= momentum < 1.
+        kind: the loss, one of ``LOSSES``.
+        params: starting parameters (copied, never modified); default ``init_params(seed=seed)``.
+        seed: the random start when ``params`` is None.
+
+    Returns:
+        (params, history): the parameters after the last update, and ``history['loss']`` and
+        ``history['accuracy']`` per step, measured before each update (so the first entry is
+        the untrained network).
+
+    Raises:
+        ValueError: for an unknown loss or a momentum outside [0, 1).
     """
     if kind not in LOSSES:
         raise ValueError(f"kind must be one of {LOSSES}; got {kind!r}")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1) (0 is plain gradient descent); got {momentum!r}")
     params = {k: v.astype(float).copy() for k, v in (params or init_params(seed=seed)).items()}
     velocity = {k: np.zeros_like(v) for k, v in params.items()}
     history = {"loss": [], "accuracy": []}
@@ -161,7 +209,7 @@ def train(x, y, steps=300, lr=1.0, momentum=0.9, kind="cross_entropy", params=No
 
 
 def similarity(filters, reference=None):
-    """Return the cosine similarity of each filter (rows) with each reference filter (columns; default seed 000's)."""
+    """Return the cosine similarity of each filter (rows) with each reference filter (columns; default Ali (2019)'s)."""
     a = np.asarray(filters, dtype=float).reshape(len(filters), -1)
     ref = np.stack(list(xo.FILTERS.values())) if reference is None else np.asarray(reference, dtype=float)
     b = ref.reshape(len(ref), -1)

@@ -182,12 +182,33 @@ def window_products(image, kernel, row, col, stride=1):
 # ---------------------------------------------------------------- activations
 
 def relu(x):
-    """Replace every negative value by zero."""
+    """Replace every negative value by zero: ReLU(x) = max(0, x), value by value.
+
+    Args:
+        x: an array of numbers, any shape.
+
+    Returns:
+        A float array of the same shape, with each negative value replaced by 0.
+
+    Raises:
+        ValueError: if ``x`` is not numeric.
+    """
     return np.maximum(_as_array(x, "x"), 0.0)
 
 
 def softmax(scores, axis=-1):
-    """Turn scores into probabilities that sum to 1 (shifted by the max, so large scores do not overflow)."""
+    """Turn scores into probabilities that sum to 1 (shifted by the max, so large scores do not overflow).
+
+    Args:
+        scores: an array of numbers; softmax runs along ``axis``.
+        axis: the axis holding one score per class.
+
+    Returns:
+        exp(s_i) / sum_j exp(s_j) along ``axis``: positive, summing to 1, in the order of the scores.
+
+    Raises:
+        ValueError: if ``scores`` is not numeric.
+    """
     scores = _as_array(scores, "scores")
     shifted = scores - scores.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
@@ -195,7 +216,14 @@ def softmax(scores, axis=-1):
 
 
 def flatten(x):
-    """Return ``x`` as one long vector, row by row (NumPy/Keras C order)."""
+    """Return ``x`` as one long vector, row by row (NumPy/Keras C order).
+
+    Args:
+        x: an array of any shape, e.g. (F, 2, 2) pooled maps.
+
+    Returns:
+        A 1-D array of ``x.size`` values: the last axis varies fastest.
+    """
     return np.asarray(x).reshape(-1)
 
 
@@ -206,7 +234,22 @@ def pool2d(fmap, size=2, stride=2, mode="max", padding="valid"):
 
     ``padding='same'`` follows Keras: the output is ceil(H / stride) and the padded cells
     are ignored (never the max, never counted in the average). With 'valid', rows and
-    columns that do not fill a whole window are dropped, as Keras does.
+    columns that do not fill a whole window are dropped, as Keras does. Each channel is
+    pooled on its own, so the depth C never changes.
+
+    Args:
+        fmap: the feature map, (H, W) or (H, W, C), finite numbers (no NaN).
+        size: the window side k, a whole number >= 1.
+        stride: how many cells the window moves, a whole number >= 1.
+        mode: one of ``POOL_MODES``: 'max', 'avg', 'sum' or 'l2' (square root of the sum of squares).
+        padding: 'valid' or 'same'.
+
+    Returns:
+        The pooled map, (H', W') or (H', W', C).
+
+    Raises:
+        ValueError: for an unknown mode or padding, a bad size or stride, a window larger
+            than the map, or a map holding NaN.
     """
     fmap = _as_array(fmap, "fmap")
     if mode not in POOL_MODES:
@@ -218,6 +261,11 @@ def pool2d(fmap, size=2, stride=2, mode="max", padding="valid"):
         raise ValueError(f"pooling padding must be 'valid' or 'same'; got {padding!r}")
     if fmap.ndim not in (2, 3):
         raise ValueError(f"fmap must be 2-D (H, W) or 3-D (H, W, C); got shape {fmap.shape}")
+    if np.isnan(fmap).any():
+        where = tuple(int(i) for i in np.argwhere(np.isnan(fmap))[0])
+        raise ValueError(f"fmap holds {int(np.isnan(fmap).sum())} NaN value(s) (the first at {where}): a NaN has "
+                         f"no maximum or average. Fill them in first, e.g. np.nan_to_num(fmap), or pool a map "
+                         f"without missing values")
     squeeze = fmap.ndim == 2
     if squeeze:
         fmap = fmap[..., None]
@@ -225,16 +273,21 @@ def pool2d(fmap, size=2, stride=2, mode="max", padding="valid"):
     (pt, pb), (pl, pr) = _pad_amounts(h, w, size, size, stride, padding)
     if size > h + pt + pb or size > w + pl + pr:
         raise ValueError(f"pool size {size} is larger than the feature map {h}x{w}; use a smaller size")
-    padded = np.pad(fmap, ((pt, pb), (pl, pr), (0, 0)), constant_values=np.nan)
-    windows = sliding_window_view(padded, (size, size), axis=(0, 1))[::stride, ::stride]
+    pad = ((pt, pb), (pl, pr), (0, 0))
+    padded = np.pad(fmap, pad)
+    real = np.pad(np.ones(fmap.shape, dtype=bool), pad)            # False on the padding cells
+    view = (slice(None, None, stride), slice(None, None, stride))
+    windows = sliding_window_view(padded, (size, size), axis=(0, 1))[view]
+    inside = sliding_window_view(real, (size, size), axis=(0, 1))[view]
+    axes = (-2, -1)
     if mode == "max":
-        out = np.nanmax(windows, axis=(-2, -1))
+        out = np.where(inside, windows, -np.inf).max(axis=axes)
     elif mode == "avg":
-        out = np.nanmean(windows, axis=(-2, -1))
+        out = np.where(inside, windows, 0.0).sum(axis=axes) / inside.sum(axis=axes)
     elif mode == "sum":
-        out = np.nansum(windows, axis=(-2, -1))
+        out = np.where(inside, windows, 0.0).sum(axis=axes)
     else:
-        out = np.sqrt(np.nansum(windows ** 2, axis=(-2, -1)))
+        out = np.sqrt(np.where(inside, windows ** 2, 0.0).sum(axis=axes))
     return out[..., 0] if squeeze else out
 
 

@@ -5,6 +5,7 @@ No ``plt.show()`` and no global rcParams changes here.
 """
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import to_hex
 
 
 def _ax(ax=None, figsize=None):
@@ -260,7 +261,22 @@ def windows(n, kernel, stride=1, padding=0, ax=None):
 
 
 def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.2f}"):
-    """Draw a feature map with its pooling windows outlined (padding hatched), beside the pooled map."""
+    """Draw a feature map with its pooling windows outlined (padding hatched), beside the pooled map.
+
+    Each window is outlined in its own colour, and the pooled cell it gives is outlined in the
+    same colour. Both panels share one colour scale and write their values in the cells.
+
+    Args:
+        fmap: the map pooled, (H, W).
+        pooled: the pooled map, as ``ops.pool2d(fmap, size, stride, mode, padding)`` returns it.
+        size, stride, padding: the pooling's window side, stride and padding ('valid' or 'same').
+        axes: two axes to draw on (new ones when None).
+        fmt: how each value is written (a format string or a function such as ``xo.ninths``).
+
+    Returns:
+        The two axes. ``axes[0].cnnviz_pool`` lists the ``padded`` cells, the ``windows``'
+        top-left cells and their ``colors``; ``axes[1].cnnviz_pool['colors']`` the outputs'.
+    """
     from cnnviz import ops
 
     fmap, pooled = np.asarray(fmap, dtype=float), np.asarray(pooled, dtype=float)
@@ -274,16 +290,21 @@ def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.
     padded = [(r, c) for r in range(-top, h + bottom) for c in range(-left, w + right)
               if not (0 <= r < h and 0 <= c < w)]
     _boxes(axes[0], [(c - 0.5, r - 0.5, 1, 1) for r, c in padded], facecolors="#eeeeee", edgecolors="grey", hatch="//")
-    axes[0].cnnviz_pool = {"padded": padded, "windows": [(r * stride - top, c * stride - left)
-                                                         for r, c in np.ndindex(*pooled.shape)]}
-    colors = plt.cm.tab10.colors
-    inset = [0.06 * ((r + c) % 2) for r in range(pooled.shape[0]) for c in range(pooled.shape[1])]
+    cells = list(np.ndindex(*pooled.shape))
+    palette = plt.cm.tab20.colors[::2] + plt.cm.tab20.colors[1::2]   # 10 strong colours, then their light twins
+    colors = [to_hex(palette[k % 20]) for k in range(len(cells))]
+    axes[0].cnnviz_pool = {"padded": padded, "windows": [(r * stride - top, c * stride - left) for r, c in cells],
+                           "colors": colors}
+    inset = [0.06 * ((r + c) % 2) for r, c in cells]
     _boxes(axes[0], [(c * stride - left - 0.5 + i, r * stride - top - 0.5 + i, size - 2 * i, size - 2 * i)
-                     for (r, c), i in zip(np.ndindex(*pooled.shape), inset)],
-           facecolors="none", linewidths=2, edgecolors=[colors[k % 10] for k in range(pooled.size)])
+                     for (r, c), i in zip(cells, inset)],
+           facecolors="none", linewidths=2, edgecolors=colors)
     axes[0].set_xlim(-0.5 - left, w - 0.5 + right)
     axes[0].set_ylim(h - 0.5 + bottom, -0.5 - top)
     heatmap(pooled, ax=axes[1], fmt=fmt, vmin=-vmax, vmax=vmax, title=f"pooled {pooled.shape[0]}x{pooled.shape[1]}")
+    _boxes(axes[1], [(c - 0.45, r - 0.45, 0.9, 0.9) for r, c in cells], facecolors="none", linewidths=3,
+           edgecolors=colors)
+    axes[1].cnnviz_pool = {"colors": colors}
     return axes
 
 
@@ -295,6 +316,60 @@ def update_pooling(axes, fmap, pooled):
         ax.cnnviz_grid["mesh"].set_clim(-vmax, vmax)
         update_heatmap(ax, values)
     return axes
+
+
+LAYERS = (("conv", "convolution"), ("relu", "ReLU"), ("pool1", "pooled"), ("pool2", "pooled again"))
+
+
+def layer_maps(out, names, figure, fmt="{:.2f}", fontsize=8):
+    """Draw every map of one image through the X/O network: a row per filter, a column per layer.
+
+    The convolution and ReLU maps (7x7) are coloured on one scale from -1 to 1 with a colour
+    bar; the pooled maps also write their values. A last column holds the votes (``votes_bar``).
+
+    Args:
+        out: ``xo.forward(image)``: 'conv', 'relu', 'pool1', 'pool2' of shape (F, h, w).
+        names: the F filter names, written at the left of each row.
+        figure: the matplotlib Figure to draw on (cleared first).
+        fmt: how the pooled values are written (e.g. ``xo.ninths``).
+        fontsize: the size of those values, in points.
+
+    Returns:
+        A dict: ``maps[key][f]`` the axes of layer ``key`` and filter f, ``votes`` the votes
+        axes, ``colorbar`` the colour bar.
+    """
+    figure.clear()
+    n = len(names)
+    grid = figure.add_gridspec(n, 7, width_ratios=[1, 1, 0.06, 0.25, 1, 1, 1.9], left=0.07, right=0.99,
+                               bottom=0.06, top=0.9, wspace=0.12, hspace=0.25)
+    maps = {key: [] for key, _ in LAYERS}
+    columns = [0, 1, 4, 5]
+    for f in range(n):
+        for (key, label), column in zip(LAYERS, columns):
+            ax = figure.add_subplot(grid[f, column])
+            values = out[key][f]
+            written = key in ("pool1", "pool2")
+            heatmap(values, ax=ax, fmt=fmt if written else None, fontsize=fontsize,
+                    title=f"{label} {values.shape[0]}x{values.shape[1]}" if f == 0 else None)
+            maps[key].append(ax)
+        maps["conv"][f].text(-0.08, 0.5, names[f], transform=maps["conv"][f].transAxes, rotation=90,
+                             ha="right", va="center", fontsize=9)
+    cax = figure.add_subplot(grid[:, 2])
+    colorbar = figure.colorbar(maps["conv"][0].cnnviz_grid["mesh"], cax=cax)
+    colorbar.ax.tick_params(labelsize=8)
+    votes = figure.add_subplot(grid[:, 6])
+    votes.yaxis.tick_right()
+    return {"maps": maps, "votes": votes, "colorbar": colorbar}
+
+
+def update_layer_maps(drawn, out):
+    """Put new maps of the same shapes into a ``layer_maps`` figure, reusing its artists; return the changed ones."""
+    changed = []
+    for key, _ in LAYERS:
+        for ax, values in zip(drawn["maps"][key], out[key]):
+            update_heatmap(ax, values)
+            changed += [ax.cnnviz_grid["mesh"], *ax.cnnviz_grid["collections"]]
+    return changed
 
 
 def votes_bar(scores, probs=None, ax=None):

@@ -176,11 +176,12 @@ class PoolingExplorer(_FigureWidget):
     """Pool an X/O feature map with max, avg, sum or l2 windows of any size, stride and padding.
 
     Controls: ``image``, ``filter``, ``mode``, ``padding`` (Dropdowns), ``size``, ``stride``
-    (IntSliders). Shown: ``fmap`` (the ReLU map pooled), ``pooled`` and ``text``.
+    (IntSliders). Shown: ``fmap`` (the ReLU map pooled), ``pooled`` and ``text``. Each window
+    and the pooled cell it gives are outlined in the same colour.
     """
 
     def __init__(self):
-        super().__init__(figsize=(8, 3.8))
+        super().__init__(figsize=(8, 3.8), dpi=100)
         self.image = W.Dropdown(options=list(xo.IMAGES), description="image")
         self.filter = W.Dropdown(options=list(xo.FILTERS), description="filter")
         self.mode = W.Dropdown(options=list(ops.POOL_MODES), description="mode")
@@ -212,91 +213,185 @@ class PoolingExplorer(_FigureWidget):
         else:
             for ax in self._axes:
                 _wipe(ax)
-            plots.pooling(self.fmap, self.pooled, size, stride, padding, axes=self._axes)
+            plots.pooling(self.fmap, self.pooled, size, stride, padding, axes=self._axes, fmt=xo.ninths)
             self._layout, self._background = layout, None
         return [*self._axes[0].collections, *self._axes[1].collections]
 
 
 class DrawingPad(_FigureWidget):
-    """Draw on a 9x9 grid of toggles; the image runs through the X/O network live and shows the votes.
+    """Paint a 9x9 letter by dragging the mouse; it runs through the X/O network at every change.
 
-    Controls: ``cells`` (9x9 list of ToggleButtons, on = stroke +1), ``preset`` (Dropdown that
-    loads X, O or a blank pad), ``filters`` (the network's filters). Shown: ``image``,
-    ``vector``, ``scores`` (votes), ``probs`` (softmax of the votes), ``prediction`` and ``text``.
+    Geometry (for browser tests): ``drawing`` is an ipycanvas Canvas of ``9 * CELL`` x ``9 * CELL``
+    pixels (CELL = 30, so 270 x 270); cell (row, col) covers x in [30 col, 30 col + 30) and
+    y in [30 row, 30 row + 30), measured from the canvas's top-left corner. Pressing the mouse
+    on a cell paints it, moving with the button held paints every cell passed over, releasing
+    (or leaving the canvas) stops. Stroke cells are black, background cells white.
+
+    Controls: ``mode`` (ToggleButtons "paint" / "erase"), ``preset`` (Dropdown that loads a
+    letter; it shows no choice after an edit, so choosing a letter again reloads it),
+    ``reset`` (Button: back to the letter last loaded), ``drawing`` (the Canvas). Methods: ``paint(row, col)``
+    (what the mouse does, in the current mode), ``set_image(image)``, and the handlers
+    ``mouse_down(x, y)``, ``mouse_move(x, y)``, ``mouse_up(x, y)`` with canvas pixel coordinates.
+    Shown: ``image`` (9x9 of +1/-1), ``maps`` (``xo.forward(image)``), ``vector``, ``scores``
+    (votes), ``probs`` (softmax of the votes), ``prediction``, ``text``, and a figure of the
+    convolution, ReLU and pooled maps with the votes (``view``); ``redraws`` counts the redraws.
     """
 
-    PRESETS = ("X", "O", "blank", "X shifted right", "O shifted down", "X bolder", "X with 3 flipped pixels")
+    CELL = 30
+    PRESETS = ("X", "O", "blank", "X bolder", "X with 3 flipped pixels")
+    INK, PAPER, LINES = "#111111", "#ffffff", "#bbbbbb"
 
-    def __init__(self, filters=None):
-        super().__init__(figsize=(8, 3))
+    def __init__(self, filters=None, preset="X"):
+        from ipycanvas import Canvas
+
+        super().__init__(figsize=(9.4, 4.6), dpi=100)
         self.filters = dict(filters or xo.FILTERS)
-        self._hold = False
-        self._axes = None
-        self.cells = [[W.ToggleButton(value=False, layout=W.Layout(width="28px", height="28px", padding="0"))
-                       for _ in range(9)] for _ in range(9)]
-        for row in self.cells:
-            for button in row:
-                button.observe(self.redraw, "value")
-        self.preset = W.Dropdown(options=list(self.PRESETS), value="blank", description="load")
-        self.preset.observe(lambda change: self.set_image(self._preset_image(change["new"])), "value")
-        grid = W.GridBox([b for row in self.cells for b in row],
-                         layout=W.Layout(grid_template_columns="repeat(9, 30px)", grid_gap="1px"))
-        self.box = W.VBox([self.preset, W.HBox([grid, self.view]), self.status])
-        self.set_image(xo.X)
+        self._image = -np.ones((9, 9))
+        self._drawn = None
+        self._dragging = False
+        self._holding = False
+        self.redraws = 0
+        side = 9 * self.CELL
+        self.drawing = Canvas(width=side, height=side, layout=W.Layout(width=f"{side}px", height=f"{side}px"))
+        self.drawing.on_mouse_down(self.mouse_down)
+        self.drawing.on_mouse_move(self.mouse_move)
+        self.drawing.on_mouse_up(self.mouse_up)
+        self.drawing.on_mouse_out(self.mouse_up)
+        self.drawing.on_touch_start(lambda points: self.mouse_down(*points[0]))
+        self.drawing.on_touch_move(lambda points: self.mouse_move(*points[0]))
+        self.drawing.on_touch_end(lambda points: self.mouse_up(0, 0))
+        self.drawing.on_client_ready(self._paint_canvas)
+        self.mode = W.ToggleButtons(options=["paint", "erase"], value="paint", description="mouse")
+        self.preset = W.Dropdown(options=list(self.PRESETS), value=None, description="load")
+        self.reset = W.Button(description="reset", tooltip="back to the letter last loaded", icon="undo")
+        self._loaded = preset
+        self.preset.observe(self._preset_chosen, "value")
+        self.reset.on_click(lambda _: self.set_image(self._preset_image(self._loaded)))
+        controls = W.VBox([self.preset, self.mode, self.reset, self.status],
+                          layout=W.Layout(width="330px"))
+        self.box = W.VBox([W.HBox([self.drawing, controls]), self.view])
+        self.preset.value = preset
+
+    # ----------------------------------------------------------- state
 
     @staticmethod
     def _preset_image(name):
-        return {"X": xo.X, "O": xo.O, "blank": -np.ones((9, 9)), "X shifted right": xo.shift(xo.X, 0, 1),
-                "O shifted down": xo.shift(xo.O, 1, 0), "X bolder": xo.thicken(xo.X),
+        return {"X": xo.X, "O": xo.O, "blank": -np.ones((9, 9)), "X bolder": xo.thicken(xo.X),
                 "X with 3 flipped pixels": xo.add_noise(xo.X, 3, seed=0)}[name]
 
     @property
     def image(self):
-        """The drawing as a 9x9 array of +1 (on) and -1 (off)."""
-        return np.array([[1.0 if b.value else -1.0 for b in row] for row in self.cells])
+        """The drawing as a 9x9 array of +1 (stroke) and -1 (background); a copy."""
+        return self._image.copy()
+
+    def _preset_chosen(self, change):
+        if change["new"] is None:
+            return
+        self._loaded = change["new"]
+        self.set_image(self._preset_image(change["new"]))
+
+    def _edited(self):
+        """After an edit the dropdown shows no letter, so choosing any letter (the same one too) loads it."""
+        if self.preset.value is not None:
+            self._holding = True
+            try:
+                self.preset.value = None
+            finally:
+                self._holding = False
 
     def set_image(self, image):
-        """Switch the toggles to show ``image`` (+1 on, anything else off), then redraw once."""
-        image = np.asarray(image)
+        """Show ``image`` (9x9 of +1/-1) on the pad and run it through the network once.
+
+        Raises:
+            ValueError: if ``image`` is not 9x9 or holds values other than +1 and -1.
+        """
+        image = xo.check_image(image)
         if image.shape != (9, 9):
-            raise ValueError(f"the drawing pad is 9x9; got an image of shape {image.shape}")
-        self._hold = True
-        try:
-            for row, values in zip(self.cells, image):
-                for button, v in zip(row, values):
-                    button.value = bool(v > 0)
-        finally:
-            self._hold = False
+            raise ValueError(f"the drawing pad is 9x9; got an image of shape {image.shape}. "
+                             f"Use a 9x9 grid of +1 and -1")
+        self._image = image.copy()
+        self._paint_canvas()
         self.redraw()
 
-    def redraw(self, *_):
-        if not self._hold:
-            super().redraw()
+    def paint(self, row, col):
+        """Set cell (row, col) to +1 ("paint" mode) or -1 ("erase"); redraw if it changed. Return True if it did."""
+        if not (0 <= row < 9 and 0 <= col < 9):
+            return False
+        value = 1.0 if self.mode.value == "paint" else -1.0
+        if self._image[row, col] == value:
+            return False
+        self._image[row, col] = value
+        self._paint_cell(row, col)
+        self._edited()
+        self.redraw()
+        return True
+
+    def cell_at(self, x, y):
+        """Return the (row, col) of the cell under canvas pixel (x, y), or None outside the grid."""
+        row, col = int(y // self.CELL), int(x // self.CELL)
+        return (row, col) if 0 <= row < 9 and 0 <= col < 9 and x >= 0 and y >= 0 else None
+
+    # ----------------------------------------------------------- mouse
+
+    def mouse_down(self, x, y):
+        """Start a stroke at canvas pixel (x, y)."""
+        self._dragging = True
+        self.mouse_move(x, y)
+
+    def mouse_move(self, x, y):
+        """While the button is held, paint (or erase) the cell under (x, y)."""
+        cell = self.cell_at(x, y)
+        if self._dragging and cell is not None:
+            self.paint(*cell)
+
+    def mouse_up(self, x=0, y=0):
+        """End the stroke."""
+        self._dragging = False
+
+    # ----------------------------------------------------------- drawing
+
+    def _paint_cell(self, row, col):
+        c = self.drawing
+        c.fill_style = self.INK if self._image[row, col] > 0 else self.PAPER
+        c.fill_rect(col * self.CELL + 1, row * self.CELL + 1, self.CELL - 2, self.CELL - 2)
+
+    def _paint_canvas(self, *_):
+        from ipycanvas import hold_canvas
+
+        side = 9 * self.CELL
+        with hold_canvas(self.drawing):
+            self.drawing.fill_style = self.LINES
+            self.drawing.fill_rect(0, 0, side, side)
+            for row, col in np.ndindex(9, 9):
+                self._paint_cell(row, col)
 
     def _draw(self):
-        out = xo.forward(self.image, self.filters)
-        self.vector = out["vector"]
+        self.redraws += 1
+        self.maps = xo.forward(self._image, self.filters)
+        self.vector = self.maps["vector"]
         self.scores = xo.votes(self.vector, self.filters)
         probs = ops.softmax(list(self.scores.values()))
         self.probs = dict(zip(self.scores, probs.tolist()))
         self.prediction = max(self.scores, key=self.scores.get)
         votes = ", ".join(f"{k} {v:.3f}" for k, v in self.scores.items())
-        soft = ", ".join(f"{k} {v:.0%}" for k, v in self.probs.items())
-        self.text = f"votes: {votes} -> the network says {self.prediction} (softmax of the votes: {soft})"
-        grid = self.vector.reshape(len(self.filters), -1)
-        if self._axes is not None and self._axes[0].cnnviz_grid["shape"] == grid.shape:
-            plots.update_heatmap(self._axes[0], grid)
-            plots.update_votes_bar(self._axes[1], self.scores, self.probs)
+        self.text = f"votes: {votes} -> the network says {self.prediction}"
+        shapes = {key: self.maps[key].shape for key, _ in plots.LAYERS}
+        if self._drawn is not None and self._drawn["shapes"] == shapes:
+            changed = plots.update_layer_maps(self._drawn, self.maps)
+            plots.update_votes_bar(self._drawn["votes"], self.scores, self.probs)
         else:
-            self.figure.clear()
+            self._drawn = plots.layer_maps(self.maps, list(self.filters), self.figure, fmt=xo.ninths)
+            self._drawn["shapes"] = shapes
             self._background = None
-            self._axes = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
-            plots.heatmap(grid, ax=self._axes[0], fmt="{:.2f}", vmin=-1, vmax=1,
-                          title=f"the {self.vector.size} pooled values (a row per filter)")
-            plots.votes_bar(self.scores, self.probs, ax=self._axes[1])
-        g = self._axes[0].cnnviz_grid
-        bars = [a for rects, texts in self._axes[1].cnnviz_bars for a in [*rects, *texts]]
-        return [g["mesh"], *g["collections"], *bars]
+            plots.votes_bar(self.scores, self.probs, ax=self._drawn["votes"])
+            self._drawn["votes"].set_title("votes and their softmax", fontsize=9)
+            changed = plots.update_layer_maps(self._drawn, self.maps)
+        bars = [a for rects, texts in self._drawn["votes"].cnnviz_bars for a in [*rects, *texts]]
+        return [*changed, *bars]
+
+    def redraw(self, *_):
+        if not self._holding:
+            super().redraw()
 
 
 # ----------------------------------------------- what the network learned (notebook 07)

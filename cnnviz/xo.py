@@ -1,4 +1,4 @@
-"""Build the hand-made X/O network of seed 000 from ``cnnviz.ops``.
+"""Build the hand-made X/O network of Ali (2019) from ``cnnviz.ops``; pure NumPy (never imports matplotlib or Keras).
 
 A 9x9 image of +1 (stroke) and -1 (background) goes through three 3x3 filters
 (convolution averaged over the 9 products), ReLU, 2x2 max pooling with Keras 'same'
@@ -19,7 +19,7 @@ def make_x(size=9):
 
 
 def make_o():
-    """Return the 9x9 O of seed 000: a ring of +1 on a -1 background."""
+    """Return the 9x9 O of Ali (2019): a ring of +1 on a -1 background."""
     image = -np.ones((9, 9))
     for c in (3, 4, 5):
         image[1, c] = image[7, c] = 1
@@ -40,15 +40,36 @@ FILTERS = {
     "diagonal /": np.array([[-1, -1, 1], [-1, 1, -1], [1, -1, -1]], dtype=float),
 }
 
-# The 12 values seed 000 feeds to the network as an unknown new input.
-SEED_NEW_INPUT = np.array([0.9, 0.65, 0.45, 0.87, 0.96, 0.73, 0.23, 0.63, 0.44, 0.89, 0.94, 0.53])
+# The 12 values Ali (2019) feeds to the network as an unknown new input.
+NEW_INPUT = np.array([0.9, 0.65, 0.45, 0.87, 0.96, 0.73, 0.23, 0.63, 0.44, 0.89, 0.94, 0.53])
+SEED_NEW_INPUT = NEW_INPUT  # the old name, kept for code written before the articles were named
 
 
 def check_image(image):
-    """Return ``image`` as a float array, or raise ValueError if it is not a 2-D grid of +1/-1 of at least 4x4."""
-    arr = np.asarray(image, dtype=float)
+    """Return ``image`` as a float array after checking it is an X/O picture.
+
+    Args:
+        image: a 2-D grid of at least 4x4 pixels, each +1 (stroke) or -1 (background).
+
+    Returns:
+        The image as a float array.
+
+    Raises:
+        ValueError: if the image is not 2-D, is smaller than 4x4, or holds a value other
+            than +1 and -1 (0, 255, NaN, True/False all count as wrong).
+    """
+    arr = np.asarray(image)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"the X/O network takes a 2-D grid of numbers +1 and -1; got dtype {arr.dtype}")
+    arr = arr.astype(float)
     if arr.ndim != 2 or arr.shape[0] < 4 or arr.shape[1] < 4:
         raise ValueError(f"the X/O network takes a 2-D image of at least 4x4 pixels; got shape {arr.shape}")
+    bad = ~np.isin(arr, (-1.0, 1.0))
+    if bad.any():
+        found = [float(v) for v in np.unique(arr[bad])[:5]]
+        raise ValueError(f"the X/O network takes pixels of +1 (stroke) and -1 (background) only; "
+                         f"{int(bad.sum())} of the {arr.size} pixels are not (values such as {found}). "
+                         f"Turn a drawing into +1/-1 first, e.g. np.where(image > 0, 1, -1)")
     return arr
 
 
@@ -91,7 +112,7 @@ def predict(image, filters=None):
 
 
 def squared_error(target, output):
-    """Return seed 000's total error: the sum over classes of 1/2 (target - output)^2."""
+    """Return Ali (2019)'s total error: the sum over classes of 1/2 (target - output)^2."""
     target, output = np.asarray(target, dtype=float), np.asarray(output, dtype=float)
     if target.shape != output.shape:
         raise ValueError(f"target {target.shape} and output {output.shape} must have the same shape")

@@ -60,8 +60,7 @@ def test_judged_exercise_explains_a_malformed_answer(capsys):
 def test_notebook01_answers_are_computed_values():
     assert exercises.check("01.2", (64 * 64 * 3 + 1) * 128, verbose=False)
     assert exercises.check("01.3", 896, verbose=False)
-    assert exercises.check("01.4", 60, verbose=False)
-    assert not exercises.check("01.4", 59, verbose=False)
+    assert not exercises.check("01.3", 864, verbose=False)          # the 32 biases forgotten
 
 
 def test_wrong_type_is_wrong_not_a_crash():
@@ -78,3 +77,35 @@ def test_tuple_answers_compare_by_shape_and_values():
 def test_unknown_exercise():
     with pytest.raises(KeyError, match="no exercise"):
         exercises.check("99.9", 1)
+
+
+def test_design_predict_and_widget_exercises_of_01_and_02():
+    import numpy as np
+    from cnnviz import widgets, xo
+
+    assert exercises.check("01.4", "Red", verbose=False) and not exercises.check("01.4", "blue", verbose=False)
+    assert exercises.check("01.5", [255, 220, 0], verbose=False)
+    assert not exercises.check("01.5", [255, 0, 0], verbose=False)
+    assert not exercises.check("01.5", [300, 300, 0], verbose=False)              # out of range: explained
+    left_side = np.array([[-1, 1, -1], [-1, 1, -1], [-1, 1, -1]])
+    assert exercises.check("02.5", left_side, verbose=False)
+    for kernel in (xo.FILTERS["cross x"], np.zeros((3, 3)), -left_side):
+        assert not exercises.check("02.5", kernel, verbose=False)
+    explorer = widgets.ConvolutionExplorer()                                      # 02.6 done with the widget
+    explorer.kernel.value = "cross x"
+    explorer.weights[1][1].value = -1
+    explorer.row.value, explorer.col.value = 3, 3
+    assert exercises.check("02.6", explorer.mean, verbose=False)
+    assert exercises.check("02.6", 0.78, verbose=False)
+    assert exercises.check("02.7", (2, 3), verbose=False) and not exercises.check("02.7", (3, 2), verbose=False)
+
+
+def test_no_hint_gives_its_answer_away():
+    for exercise_id, ex in exercises._EXERCISES.items():
+        if ex.judge or not exercise_id.startswith(("01.", "02.")):
+            continue
+        answer = ex.fn()
+        shown = {str(answer), f"{answer}"} if isinstance(answer, (str, tuple)) else {
+            f"{answer:g}", f"{answer:.2f}", f"{round(answer * 9):d}/9"}
+        for text in shown:
+            assert text not in ex.hint, (exercise_id, text)

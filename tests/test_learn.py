@@ -18,6 +18,21 @@ def test_dataset_holds_shifted_bold_and_noisy_letters():
     x4, y4 = learn.make_dataset(shifts=0, noisy=0, thick=False)
     np.testing.assert_array_equal(x4, np.stack([xo.X, xo.O]))
     assert y4.tolist() == [0, 1]
+    with pytest.raises(ValueError, match="no images"):
+        learn.make_dataset(noisy=0, thick=False, shifted=False)
+
+
+def test_the_test_set_never_holds_a_training_image():
+    x, _ = learn.make_dataset()
+    x_test, y_test = learn.make_test_set()
+    assert x_test.shape == (40, 9, 9) and np.bincount(y_test).tolist() == [20, 20]
+    assert learn.overlap(x, x_test) == 0
+    # the old test set, make_dataset(seed=1, noisy=10, flips=4), shared its 20 shifted and bolder letters
+    old, _ = learn.make_dataset(seed=1, noisy=10, flips=4)
+    assert learn.overlap(x, old) == 20
+    for image, label in zip(x_test, y_test):                  # a letter moved by <= 1 pixel, 4 pixels flipped
+        base = xo.IMAGES[learn.CLASSES[label]]
+        assert min((image != xo.shift(base, dy, dx)).sum() for dy in (-1, 0, 1) for dx in (-1, 0, 1)) == 4
 
 
 def test_hand_params_reproduce_the_seed_votes_exactly():
@@ -29,7 +44,7 @@ def test_hand_params_reproduce_the_seed_votes_exactly():
         np.testing.assert_allclose(cache["scores"][i], [votes["X"], votes["O"]], atol=1e-12)
     np.testing.assert_allclose(probs[0], ops.softmax([1, 5 / 9]))
     # the seed's new input through the dense layer gives its 0.912 and 0.5175
-    np.testing.assert_allclose(params["weights"] @ xo.SEED_NEW_INPUT, [0.912, 0.5175], atol=1e-12)
+    np.testing.assert_allclose(params["weights"] @ xo.NEW_INPUT, [0.912, 0.5175], atol=1e-12)
 
 
 def test_forward_matches_xo_on_random_images():
@@ -78,7 +93,7 @@ def test_training_lowers_the_loss_and_learns_to_classify_variants(kind):
     assert len(history["loss"]) == 100
     assert history["loss"][-1] < history["loss"][0] / 10
     assert history["accuracy"][0] == 0.5 and history["accuracy"][-1] == 1.0
-    x_test, y_test = learn.make_dataset(seed=1, noisy=10, flips=4)
+    x_test, y_test = learn.make_test_set()
     assert learn.accuracy(params, x_test, y_test) >= 0.95
     # a bolder X, which the hand-made filters call O, is an X for the learned ones
     assert xo.predict(xo.thicken(xo.X))[0] == "O"
@@ -96,6 +111,25 @@ def test_training_is_repeatable_and_starts_from_given_params():
     np.testing.assert_array_equal(hand["filters"], np.stack(list(xo.FILTERS.values())))  # not modified
     with pytest.raises(ValueError, match="kind"):
         learn.train(x, y, steps=1, kind="mse")
+    with pytest.raises(ValueError, match="momentum"):
+        learn.train(x, y, steps=1, momentum=1.0)
+
+
+def test_the_first_step_is_plain_gradient_descent_and_momentum_keeps_the_last_step():
+    x, y = learn.make_dataset()
+    start = learn.init_params(seed=0)
+    probs, cache = learn.forward(start, x)
+    grads = learn.backward(start, probs, cache, y, "squared")
+    one, _ = learn.train(x, y, steps=1, lr=0.1, kind="squared", params=start)
+    for k in start:                                            # what notebook 04 does by hand
+        np.testing.assert_allclose(one[k], start[k] - 0.1 * grads[k], atol=1e-15)
+    two, _ = learn.train(x, y, steps=2, lr=0.1, kind="squared", params=start)
+    probs1, cache1 = learn.forward(one, x)
+    grads1 = learn.backward(one, probs1, cache1, y, "squared")
+    for k in start:                                            # step 2 = 0.9 * step 1 - lr * gradient
+        np.testing.assert_allclose(two[k], one[k] + 0.9 * (one[k] - start[k]) - 0.1 * grads1[k], atol=1e-12)
+    plain, _ = learn.train(x, y, steps=2, lr=0.1, kind="squared", params=start, momentum=0.0)
+    np.testing.assert_allclose(plain["filters"], one["filters"] - 0.1 * grads1["filters"], atol=1e-12)
 
 
 def test_similarity_and_bad_input():

@@ -177,3 +177,34 @@ def test_locally_connected_equals_conv_when_all_kernels_are_equal():
     assert out[1, 2] == pytest.approx((image[1:4, 2:5] * kernels[1, 2]).sum())
     with pytest.raises(ValueError, match="one k x k kernel per output pixel"):
         ops.locally_connected2d(image, kernels[:3])
+
+
+# ------------------------------------------------ notebook 02: floor formula and cross-correlation, against Keras
+
+def test_floor_output_size_explains_tiling():
+    assert ops.explain_floor_output_size(7, 3, 2, 0)[0] == 3
+    size, text = ops.explain_floor_output_size(7, 3, 3, 0)
+    assert size == 2 and "floor(1.33333) + 1 = 2" in text and "do not tile exactly" in text
+    assert "tile exactly, every pixel" in ops.explain_floor_output_size(7, 3, 3, 1)[1]
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        ops.explain_floor_output_size(3, 5, 1, 0)
+    with pytest.raises(ValueError, match="ceil"):
+        ops.explain_floor_output_size(7, 3, 1, "same")
+
+
+def test_keras_conv2d_is_cross_correlation_with_the_floor_output_size():
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(1)
+    image = rng.normal(size=(9, 9))
+    kernel = rng.normal(size=(3, 3))                     # not symmetric: flipping it changes the result
+    for stride in (1, 2, 3):
+        layer = keras.layers.Conv2D(1, 3, strides=stride, padding="valid", use_bias=False)
+        layer.build((1, 9, 9, 1))
+        layer.set_weights([kernel[:, :, None, None]])
+        got = np.asarray(layer(image[None, :, :, None].astype("float32")))[0, :, :, 0]
+        n_out = ops.explain_floor_output_size(9, 3, stride, 0)[0]
+        assert got.shape == (n_out, n_out)
+        np.testing.assert_allclose(got, ops.conv2d(image, kernel, stride=stride) if stride != 3 else
+                                   ops.conv2d(image, kernel, stride=1)[::3, ::3], atol=1e-5)
+        if stride == 1:     # a true convolution (kernel flipped) differs
+            assert not np.allclose(got, ops.conv2d(image, kernel[::-1, ::-1]), atol=1e-3)

@@ -102,6 +102,37 @@ def test_pooling_drawing_outlines_windows_and_padding():
     assert axes[0].cnnviz_pool["padded"] == [] and len(axes[0].cnnviz_pool["windows"]) == 9
 
 
+def test_pooling_drawing_colours_each_output_like_its_window():
+    relu = xo.forward(xo.X)["relu"][0]
+    axes = plots.pooling(relu, ops.pool2d(relu, 2, 2, "max", "same"), 2, 2, "same")
+    colors = axes[0].cnnviz_pool["colors"]
+    assert len(set(colors)) == 16                                  # 16 windows, 16 different colours
+    window_boxes = axes[0].collections[-1]
+    output_boxes = axes[1].collections[-1]
+    assert [to_hex(c) for c in window_boxes.get_edgecolors()] == colors
+    assert [to_hex(c) for c in output_boxes.get_edgecolors()] == colors == axes[1].cnnviz_pool["colors"]
+    # output cell k is outlined at its own position, in the colour of window k
+    centres = [p.vertices[:4].mean(0) for p in output_boxes.get_paths()]
+    np.testing.assert_allclose(centres, [(c, r) for r, c in np.ndindex(4, 4)], atol=1e-9)
+    assert axes[0].cnnviz_grid["mesh"].get_clim() == axes[1].cnnviz_grid["mesh"].get_clim()   # one scale
+
+
+def test_layer_maps_draws_every_layer_with_a_colour_bar():
+    out = xo.forward(xo.O)
+    fig = plt.figure(figsize=(9.4, 4.6), dpi=100)
+    drawn = plots.layer_maps(out, list(xo.FILTERS), fig, fmt=xo.ninths)
+    assert [len(drawn["maps"][key]) for key, _ in plots.LAYERS] == [3, 3, 3, 3]
+    conv = drawn["maps"]["conv"][0]
+    assert conv.cnnviz_grid["labels"] is None                      # 7x7 maps: colour and a colour bar
+    assert drawn["colorbar"].mappable.get_clim() == (-1, 1) == conv.cnnviz_grid["mesh"].get_clim()
+    assert drawn["maps"]["pool1"][2].cnnviz_grid["labels"].tolist() == xo.ninths(out["pool1"][2])
+    assert conv.get_title() == "convolution 7x7" and drawn["maps"]["pool2"][0].get_title() == "pooled again 2x2"
+    moved = xo.forward(xo.shift(xo.O, 1, 0))
+    changed = plots.update_layer_maps(drawn, moved)
+    assert drawn["maps"]["pool1"][0].cnnviz_grid["labels"].tolist() == xo.ninths(moved["pool1"][0])
+    assert conv.cnnviz_grid["mesh"] in changed
+
+
 def test_votes_bar_and_its_update():
     ax = plots.votes_bar({"X": 0.912, "O": 0.5175}, {"X": 0.6, "O": 0.4})
     (bars, texts), (pbars, _) = ax.cnnviz_bars

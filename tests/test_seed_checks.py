@@ -1,4 +1,5 @@
 """Check the seed mistakes notebooks 02-04 call out, the X/O variants, and the exercises' answers."""
+import fractions
 import math
 
 import numpy as np
@@ -158,11 +159,11 @@ def test_stack_kernels_spans_every_channel():
 
 # ------------------------------------------------------------------ exercises of notebooks 02-04
 
-RIGHT = {"02.1": -7 / 9, "02.2": 28, "02.3": (62, 62, 16), "02.4": 75,
+RIGHT = {"02.1": 5 / 9, "02.6": 7 / 9, "02.7": (2, 3), "02.2": 14, "02.3": (62, 62, 16), "02.4": 75,
          "03.1": (5 / 9 + 1 / 9) / 4, "03.2": 7, "03.3": 3, "03.4": 0,
-         "04.1": 5 / 9, "04.2": math.exp(1) / (math.exp(1) + math.exp(5 / 9)), "04.3": 0.375, "04.4": "O"}
-WRONG = {"02.1": -0.77, "02.2": 24, "02.3": (62, 62, 3), "02.4": 25, "03.1": 0.25, "03.2": 6, "03.3": 2,
-         "03.4": 2, "04.1": 1.0, "04.2": 0.5, "04.3": 0.5, "04.4": "X"}
+         "04.3": 0.375}
+WRONG = {"02.1": 0.55, "02.6": 0.77, "02.7": (2, 2), "02.2": 15, "02.3": (62, 62, 3), "02.4": 25, "03.1": 0.25, "03.2": 6, "03.3": 2,
+         "03.4": 2, "04.3": 0.5}
 
 
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT))
@@ -172,3 +173,81 @@ def test_exercises_say_right_or_wrong_with_a_hint(exercise_id, capsys):
     assert exercises.check(exercise_id, WRONG[exercise_id]) is False
     assert "not yet. Hint:" in capsys.readouterr().out
     assert exercises.check(exercise_id, None, verbose=False) is False
+
+
+# ------------------------------------------------------------------ notebooks 03-04: design and widget exercises
+
+def test_no_hint_of_03_and_04_gives_its_answer():
+    for exercise_id in [k for k in exercises._EXERCISES if k[:2] in ("03", "04")]:
+        ex = exercises._EXERCISES[exercise_id]
+        if ex.judge:
+            continue
+        answer = ex.fn()
+        if isinstance(answer, str):
+            assert f"'{answer}'" not in ex.hint and f'"{answer}"' not in ex.hint, exercise_id
+        elif float(answer).is_integer():                     # small whole numbers occur in any sentence
+            assert f"= {int(answer)}" not in ex.hint and f"is {int(answer)}" not in ex.hint, (exercise_id, ex.hint)
+        else:
+            shown = {f"{answer:.2f}", f"{answer:.3f}", f"{answer:.2f}".lstrip("0"), xo.ninths(answer),
+                     str(fractions.Fraction(float(answer)).limit_denominator(100))}
+            assert not any(t in ex.hint for t in shown), (exercise_id, ex.hint)
+    assert "1/6" not in exercises._EXERCISES["03.1"].hint       # the hint that used to give the answer
+
+
+def test_design_a_kernel_for_the_os_top_arc(capsys):
+    arc = np.array([[-1, -1, -1], [1, 1, 1], [-1, -1, -1]])    # the arc: background, stroke, background
+    assert exercises.top_arc_response(arc) == (pytest.approx(1.0), pytest.approx(5 / 9))
+    assert exercises.check("03.5", arc) is True
+    for filt in xo.FILTERS.values():                           # the X's own filters answer the X as much
+        assert exercises.check("03.5", filt) is False
+    assert exercises.check("03.5", np.ones((2, 2))) is False
+    assert "3x3 kernel" in capsys.readouterr().out
+
+
+def test_pooling_explorer_exercise_wants_2x2_tiles_covering_the_map():
+    from cnnviz import widgets
+
+    pooling = widgets.PoolingExplorer()
+    assert exercises.check("03.6", pooling, verbose=False) is False          # 2x2 windows give 4x4
+    pooling.size.value, pooling.stride.value = 4, 4                          # 'same' pads 7 to 8: two tiles
+    assert exercises.check("03.6", pooling, verbose=False) is True
+    pooling.padding.value = "valid"                                          # one window, 3 cells left out
+    assert exercises.check("03.6", pooling, verbose=False) is False
+    pooling.size.value, pooling.stride.value = 3, 3                          # 2x2 but the last row is dropped
+    assert pooling.pooled.shape == (2, 2) and exercises.check("03.6", pooling, verbose=False) is False
+    pooling.size.value, pooling.stride.value, pooling.padding.value = 4, 3, "same"   # overlapping windows
+    assert exercises.pooling_covers(4, 3, "same") == (3, False)
+    assert exercises.check("03.6", 7, verbose=False) is False
+
+
+def test_drawing_pad_exercise_wants_an_x_without_the_xs_pixels():
+    from cnnviz import widgets
+
+    pad = widgets.DrawingPad()
+    assert exercises.check("04.4", pad, verbose=False) is False              # the X itself
+    pad.set_image(xo.shift(xo.X, 0, 1))                                     # moved: shares no pixel with it
+    assert ((pad.image > 0) & (xo.X > 0)).sum() == 0 and pad.prediction == "X"
+    assert exercises.check("04.4", pad, verbose=False) is True
+    assert exercises.check("04.4", xo.O, verbose=False) is False             # no shared pixel, but an O
+    assert exercises.check("04.4", np.zeros((9, 9)), verbose=False) is False
+
+
+def test_momentum_exercise_compares_two_real_runs():
+    from cnnviz import learn
+
+    losses = exercises.momentum_comparison(*learn.make_dataset())
+    assert losses[0.0] > 10 * losses[0.9]                     # plain descent is far behind after 100 steps
+
+
+def test_pooling_refuses_nan_instead_of_ignoring_it():
+    relu = xo.forward(xo.X)["relu"][0].copy()
+    relu[0, 1] = np.nan                                       # used to be skipped like the padding
+    with pytest.raises(ValueError, match=r"1 NaN value\(s\) \(the first at \(0, 1\)\).*np.nan_to_num"):
+        ops.pool2d(relu, 2, 2, "max", "same")
+    with pytest.raises(ValueError, match="NaN"):
+        ops.pool2d(np.full((4, 4, 2), np.nan), 2, 2, "avg")
+    # padding is still ignored: the last windows average only their real cells
+    fmap = np.arange(49.0).reshape(7, 7)
+    assert ops.pool2d(fmap, 2, 2, "avg", "same")[3, 3] == 48.0
+    assert ops.pool2d(-np.ones((3, 3)), 2, 2, "max", "same").tolist() == [[-1, -1], [-1, -1]]
+    assert ops.pool2d(fmap, 2, 2, "l2", "same")[0, 3] == pytest.approx(np.hypot(6, 13))

@@ -114,13 +114,21 @@ def test_arithmetic_explorer_shows_the_error_of_a_kernel_too_large():
 
 # ------------------------------------------------------------------ pooling explorer
 
-def test_pooling_explorer_reproduces_the_seeds_4x4_maps():
+def test_pooling_explorer_reproduces_the_articles_4x4_maps():
     w = widgets.PoolingExplorer()
     np.testing.assert_array_equal(w.fmap, xo.forward(xo.X)["relu"][0])
     np.testing.assert_array_equal(ninths(w.pooled), [[9, 3, 5, 3], [3, 9, 3, 5], [5, 3, 9, 1], [3, 5, 1, 7]])
     assert "7x7 -> 4x4" in w.text and "ceil(7 / 2) = 4" in w.text
+    assert w._axes[1].cnnviz_grid["labels"][0, 1] == "3/9"      # values written as ninths
     w.filter.value = "diagonal /"
-    assert ninths(w.pooled)[1, 1] == 5                         # the seed's 1.55 is 5/9
+    assert ninths(w.pooled)[1, 1] == 5                         # Ali (2019)'s 1.55 is 5/9
+
+
+def test_pooling_explorer_renders_at_100_dpi_with_labels_10_px_tall():
+    w = widgets.PoolingExplorer()
+    assert w.figure.dpi >= 100
+    assert w._axes[1].cnnviz_grid["fontsize"] / 72 * w.figure.dpi >= 10   # points -> pixels
+    assert w._axes[0].cnnviz_pool["colors"] == w._axes[1].cnnviz_pool["colors"]
 
 
 def test_pooling_explorer_modes_padding_and_size():
@@ -157,6 +165,14 @@ def test_pooling_explorer_shows_errors():
 
 # ------------------------------------------------------------------ drawing pad
 
+CELL = widgets.DrawingPad.CELL
+
+
+def at(row, col):
+    """Canvas pixel coordinates of the middle of cell (row, col)."""
+    return col * CELL + CELL / 2, row * CELL + CELL / 2
+
+
 def test_drawing_pad_runs_the_network_live():
     pad = widgets.DrawingPad()
     np.testing.assert_array_equal(pad.image, xo.X)
@@ -164,27 +180,82 @@ def test_drawing_pad_runs_the_network_live():
     assert sum(pad.probs.values()) == pytest.approx(1.0)
     assert pad.probs["X"] == pytest.approx(ops.softmax([1.0, 5 / 9])[0])
     assert "the network says X" in pad.text and bytes(pad.view.value).startswith(PNG)
-    pad.cells[4][4].value = False                               # erase the X's centre
-    assert pad.image[4, 4] == -1
+    assert (pad.drawing.width, pad.drawing.height) == (9 * CELL, 9 * CELL) and pad.figure.dpi >= 100
+    pad.mode.value = "erase"
+    pad.mouse_down(*at(4, 4))                                   # erase the X's centre
+    pad.mouse_up(*at(4, 4))
+    assert pad.image[4, 4] == -1 and (pad.image != xo.X).sum() == 1
     np.testing.assert_array_equal(pad.vector, xo.forward(pad.image)["vector"])
     assert pad.scores["X"] == pytest.approx(xo.votes(pad.vector)["X"]) and pad.scores["X"] < 1
 
 
-def test_drawing_pad_presets_and_variants():
+def test_drawing_pad_shows_every_map_of_the_drawing():
     pad = widgets.DrawingPad()
     pad.preset.value = "O"
+    out = xo.forward(xo.O)
+    for key in ("conv", "relu", "pool1", "pool2"):
+        np.testing.assert_array_equal(pad.maps[key], out[key])
+        for f, ax in enumerate(pad._drawn["maps"][key]):      # what each panel is coloured with
+            np.testing.assert_allclose(np.ma.filled(ax.cnnviz_grid["mesh"].get_array(), np.nan).reshape(out[key][f].shape),
+                                       out[key][f])
+    assert pad._drawn["maps"]["pool2"][0].cnnviz_grid["labels"].tolist() == xo.ninths(out["pool2"][0])
+    assert pad._drawn["colorbar"] is not None                  # the unlabelled 7x7 maps have a colour bar
+    (bars, texts), _ = pad._drawn["votes"].cnnviz_bars
+    assert [b.get_height() for b in bars] == pytest.approx([5 / 9, 1.0])
+
+
+def test_drawing_pad_paints_by_dragging():
+    pad = widgets.DrawingPad(preset="blank")
+    assert (pad.image == -1).all() and pad.mode.value == "paint"
+    pad.mouse_move(*at(0, 0))                                   # moving without the button paints nothing
+    assert (pad.image == -1).all()
+    pad.mouse_down(*at(1, 1))
+    for i in range(2, 8):                                       # drag down the diagonal
+        pad.mouse_move(*at(i, i))
+        pad.mouse_move(*at(i, i))                               # a second event in the same cell changes nothing
+    pad.mouse_up(*at(7, 7))
+    pad.mouse_move(*at(8, 8))                                   # released: no more paint
+    assert np.flatnonzero(pad.image.ravel() > 0).tolist() == [10 * i for i in range(1, 8)]
+    assert pad.cell_at(9 * CELL, 0) is None and pad.cell_at(-1, 5) is None
+    assert pad.cell_at(CELL - 0.5, CELL) == (1, 0)              # pixel geometry of the docstring
+    np.testing.assert_array_equal(pad.vector, xo.forward(pad.image)["vector"])
+
+
+def test_drawing_pad_redraws_only_when_a_cell_changes():
+    pad = widgets.DrawingPad()
+    before = pad.redraws
+    pad.mouse_down(*at(1, 1))                                   # already black in the X: nothing to do
+    pad.mouse_move(*at(1, 1))
+    assert pad.redraws == before
+    assert pad.paint(0, 0) is True and pad.redraws == before + 1
+    assert pad.paint(0, 0) is False and pad.paint(9, 0) is False and pad.redraws == before + 1
+
+
+def test_drawing_pad_reset_and_choosing_a_letter_again():
+    pad = widgets.DrawingPad()
+    pad.paint(0, 0)
+    assert pad.preset.value is None                             # edited: no letter shown as chosen
+    pad.preset.value = "X"                                      # choosing X again reloads it
+    np.testing.assert_array_equal(pad.image, xo.X)
+    pad.preset.value = "O"
+    pad.mode.value = "erase"
+    pad.paint(1, 3)
+    assert pad.image[1, 3] == -1
+    pad.reset.click()                                           # back to the letter last loaded
     np.testing.assert_array_equal(pad.image, xo.O)
-    assert pad.prediction == "O"
+    assert pad.prediction == "O" and pad.preset.value is None
+
+
+def test_drawing_pad_presets_and_variants():
+    pad = widgets.DrawingPad()
     pad.preset.value = "X bolder"
     np.testing.assert_array_equal(pad.image, xo.thicken(xo.X))
     assert pad.prediction == "O"                                # the hand-made filters are fooled
     pad.preset.value = "blank"
     assert (pad.image == -1).all()
-    labels = pad._axes[0].cnnviz_grid["labels"]
-    assert labels.shape == (3, 4) and labels[0, 0] == f"{pad.vector[0]:.2f}"
 
 
-def test_drawing_pad_loads_a_preset_with_one_redraw(monkeypatch):
+def test_drawing_pad_loads_an_image_with_one_redraw_and_refuses_bad_ones(monkeypatch):
     pad = widgets.DrawingPad()
     calls = []
     original = pad._draw
@@ -193,12 +264,15 @@ def test_drawing_pad_loads_a_preset_with_one_redraw(monkeypatch):
     assert len(calls) == 1
     with pytest.raises(ValueError, match="9x9"):
         pad.set_image(np.ones((8, 8)))
+    with pytest.raises(ValueError, match=r"\+1 \(stroke\) and -1"):
+        pad.set_image(np.zeros((9, 9)))
+    np.testing.assert_array_equal(pad.image, xo.O)              # a refused image changes nothing
 
 
 def test_drawing_pad_shows_errors():
     pad = widgets.DrawingPad()
     pad.filters = {"too big": np.ones((11, 11))}
-    pad.cells[0][0].value = True
+    pad.paint(0, 0)
     assert "larger than the padded image" in pad.error and "ValueError" in pad.status.value
 
 

@@ -1,4 +1,4 @@
-"""Check the X/O network against seed 000, exactly, as multiples of 1/9."""
+"""Check the X/O network against Ali (2019), exactly, as multiples of 1/9."""
 import numpy as np
 import pytest
 
@@ -22,7 +22,7 @@ def test_images_are_plus_minus_one_9x9():
 
 
 def test_x_filter1_map_matches_seed_table():
-    # seed 000, section 3.1.1, in ninths (the seed prints 7/9 as 0.77 and 5/9 as 0.55)
+    # Ali (2019), section 3.1.1, in ninths (the article prints 7/9 as 0.77 and 5/9 as 0.55)
     expected = [[7, -1, 1, 3, 5, -1, 3],
                 [-1, 9, -1, 3, -1, 1, -1],
                 [1, -1, 9, -3, 1, -1, 5],
@@ -46,7 +46,7 @@ def test_relu_and_pooled_maps_for_x():
     assert (out["relu"] >= 0).all()
     np.testing.assert_array_equal(ninths(out["pool1"][0]), [[9, 3, 5, 3], [3, 9, 3, 5], [5, 3, 9, 1], [3, 5, 1, 7]])
     np.testing.assert_array_equal(ninths(out["pool1"][1]), [[5, 3, 5, 3], [3, 9, 5, 1], [5, 5, 5, 1], [3, 1, 1, 3]])
-    # the seed prints 1.55 at [1, 1]: impossible after ReLU of averages <= 1; it is 5/9
+    # the article prints 1.55 at [1, 1]: impossible after ReLU of averages <= 1; it is 5/9
     np.testing.assert_array_equal(ninths(out["pool1"][2]), [[3, 5, 9, 7], [5, 5, 9, 3], [9, 9, 1, 5], [7, 3, 5, 3]])
     np.testing.assert_array_equal(ninths(out["pool2"]), [[[9, 5], [5, 9]], [[9, 5], [5, 5]], [[5, 9], [9, 5]]])
 
@@ -59,8 +59,9 @@ def test_class_vectors_match_seed_votes():
     assert np.flatnonzero(xo.vote_mask(vectors["O"])).tolist() == [1, 2, 8, 11]
 
 
-def test_seed_prediction_0912_for_x_and_05175_for_o():
-    scores = xo.votes(xo.SEED_NEW_INPUT)
+def test_article_prediction_0912_for_x_and_05175_for_o():
+    scores = xo.votes(xo.NEW_INPUT)
+    assert xo.SEED_NEW_INPUT is xo.NEW_INPUT
     assert scores["X"] == pytest.approx(0.912, abs=1e-12)
     assert scores["O"] == pytest.approx(0.5175, abs=1e-12)
 
@@ -70,8 +71,8 @@ def test_clean_images_are_recognised():
     assert xo.predict(xo.O)[0] == "O"
 
 
-def test_squared_error_of_seed_boat_example():
-    # seed 000, step 3: target [0, 0, 1, 0], output [0.2, 0.4, 0.1, 0.3]
+def test_squared_error_of_the_articles_boat_example():
+    # Ali (2019), step 3: target [0, 0, 1, 0], output [0.2, 0.4, 0.1, 0.3]
     assert xo.squared_error([0, 0, 1, 0], [0.2, 0.4, 0.1, 0.3]) == pytest.approx(0.55)
     with pytest.raises(ValueError, match="same shape"):
         xo.squared_error([0, 1], [0.5, 0.2, 0.3])
@@ -82,3 +83,19 @@ def test_bad_image_raises():
         xo.forward(np.ones(9))
     with pytest.raises(ValueError, match="2-D image of at least 4x4"):
         xo.forward(np.ones((3, 3)))
+
+
+def test_images_that_are_not_plus_minus_one_are_refused():
+    # xo.predict(np.zeros((9, 9))) used to answer "X": a grey page is not a drawing
+    for bad, shown in ((np.zeros((9, 9)), "0.0"), (np.full((9, 9), 255.0), "255.0"),
+                       (np.where(xo.X > 0, 1.0, 0.0), "0.0"), (np.full((9, 9), np.nan), "nan")):
+        with pytest.raises(ValueError, match=r"\+1 \(stroke\) and -1 \(background\) only") as err:
+            xo.predict(bad)
+        assert shown in str(err.value) and "np.where(image > 0, 1, -1)" in str(err.value)
+    with pytest.raises(ValueError, match="numbers"):
+        xo.forward([["a"] * 9] * 9)
+    one_off = xo.X.copy()
+    one_off[0, 0] = 0.5
+    with pytest.raises(ValueError, match="1 of the 81 pixels"):
+        xo.shift(one_off, 0, 1)
+    np.testing.assert_array_equal(xo.check_image(xo.X.astype(int)), xo.X)   # +1/-1 integers are fine
