@@ -3,6 +3,7 @@ import contextlib
 import io
 import shlex
 import sys
+import types
 from pathlib import Path
 
 import nbformat
@@ -237,3 +238,17 @@ def test_index_table_is_built_from_each_notebooks_title_cell(repo):
 def test_the_repository_readme_and_notebooks_are_up_to_date():
     stale = sorted(str(p.relative_to(ROOT)) for p in launch.plan(ROOT))
     assert not stale, f"launch links, Colab setup lines or slides are out of date in {stale}: run `make links`"
+
+
+def test_cnnviz_turns_on_colabs_custom_widget_manager_only_on_colab(monkeypatch):
+    from cnnviz import config
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    assert config.enable_colab_widgets() is False  # not on Colab: nothing happens
+    calls = []
+    colab, output = types.ModuleType("google.colab"), types.ModuleType("google.colab.output")
+    output.enable_custom_widget_manager = lambda: calls.append("on")
+    colab.output = output
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab.output", output)
+    assert config.enable_colab_widgets() is True and calls == ["on"]
