@@ -102,12 +102,14 @@ def test_the_wheel_holds_every_image_of_assets_and_its_licence_notes(wheel):
 def test_the_wheel_installed_outside_the_checkout_runs_notebooks_01_and_02(wheel, tmp_path):
     python = _fresh_venv(tmp_path / "venv")
     _pip_into(python, wheel)
-    where = _run([python, "-c", "import cnnviz, cnnviz.samples as s; print(cnnviz.__file__); print(s.ASSETS); "
-                  "print(s.load_asset('coffee.png').shape)"], cwd=tmp_path).stdout.splitlines()
+    where = _run([python, "-c", "import pathlib, cnnviz, cnnviz.samples as s; print(cnnviz.__file__); print(s.ASSETS); "
+                  "print(s.load_asset('coffee.png').shape); print(isinstance(s.ASSETS, pathlib.Path))"],
+                 cwd=tmp_path).stdout.splitlines()
     venv = (tmp_path / "venv").resolve()
     assert Path(where[0]).resolve().is_relative_to(venv), f"cnnviz came from {where[0]}, not the fresh venv"
     assert Path(where[1]).resolve().is_relative_to(venv) and not Path(where[1]).resolve().is_relative_to(ROOT)
     assert where[2] == str(samples.load_asset("coffee.png").shape)
+    assert where[3] == "True", "ASSETS must be a pathlib.Path: notebooks and photos.read_photo use it as one"
     # The notebooks run from a folder that is neither the checkout nor below it, as on Colab.
     run = tmp_path / "lesson"
     run.mkdir()
@@ -124,10 +126,10 @@ def test_the_wheel_installed_outside_the_checkout_runs_notebooks_01_and_02(wheel
 def test_an_editable_install_reads_the_assets_folder_of_the_checkout(checkout_copy, tmp_path):
     python = _fresh_venv(tmp_path / "venv")
     _pip_into(python, "--no-build-isolation", "--editable", checkout_copy)
-    where = _run([python, "-c", "import cnnviz.samples as s; print(s.ASSETS); print(s.asset_names())"],
-                 cwd=tmp_path).stdout.splitlines()
+    where = _run([python, "-c", "import pathlib, cnnviz.samples as s; print(s.ASSETS); print(s.asset_names()); "
+                  "print(isinstance(s.ASSETS, pathlib.Path))"], cwd=tmp_path).stdout.splitlines()
     assert Path(where[0]).resolve() == (checkout_copy / "assets").resolve()
-    assert where[1] == str(IMAGES)
+    assert where[1] == str(IMAGES) and where[2] == "True"
 
 
 def test_load_asset_takes_height_then_width_as_keras_does():
