@@ -134,15 +134,36 @@ def _dense_on_64x64_rgb():
     return ops.dense_params(64 * 64 * 3, 128)
 
 
-@exercise("01.3", hint="a 3x3 filter on an RGB input spans all 3 channels (3*3*3 weights) plus a bias; "
-                       "there are 32 such filters: ops.conv_params(kernel_size, in_channels, filters).")
+@exercise("01.3", hint="a 3x3 filter on an RGB input spans all 3 channels, so it has 3 * 3 weights per channel, "
+                       "plus one bias; count one such filter and multiply by the number of filters "
+                       "(ops.conv_params(kernel_size, in_channels, filters)).")
 def _conv_32_filters_rgb():
     return ops.conv_params(3, 3, 32)
 
 
-@exercise("01.4", hint="the output size is (n - kernel + 2*padding) / stride + 1: ops.output_size(n, kernel, stride, padding).")
-def _output_size_64_5_1_0():
-    return ops.output_size(64, 5, 1, 0)
+@exercise("01.4", hint="look again at the three channel pictures of the cat: which one is brightest overall? "
+                       "You can check with photo[..., c].mean() for c = 0, 1, 2.")
+def _brightest_channel_of_the_cat():
+    from cnnviz import samples  # loads a photo: only when this exercise is checked
+
+    means = samples.load_asset("cat_chelsea.jpg").reshape(-1, 3).mean(axis=0)
+    return ("red", "green", "blue")[int(np.argmax(means))]
+
+
+def _rgb_pixel(answer):
+    pixel = np.asarray(answer)
+    if pixel.shape != (3,) or not np.issubdtype(pixel.dtype, np.number):
+        raise ValueError("give three numbers [red, green, blue], each from 0 to 255")
+    if pixel.min() < 0 or pixel.max() > 255:
+        raise ValueError("each channel holds a value from 0 to 255")
+    return pixel.astype(float)
+
+
+@exercise("01.5", hint="yellow light is a mix of two of the three lights, both strong, with little of the third.",
+          judge=True)
+def _a_yellow_pixel(answer):
+    r, g, b = _rgb_pixel(answer)
+    return r >= 200 and g >= 200 and b <= 60
 
 
 # ------------------------------------------------------------------ notebooks 02-04 (the X/O network)
@@ -153,27 +174,68 @@ def _xo():
     return xo
 
 
-@exercise("02.1", hint="take the 3x3 window of the X at rows 2-4, columns 3-5, multiply it cell by cell with "
-                       "filter 2 ('cross x'), add the 9 products and divide by 9; give a fraction such as -1/9.")
-def _x_filter2_window_2_3():
+@exercise("02.1", hint="take the top-left 3x3 window of xo.thicken(xo.X), multiply it cell by cell with filter 1 "
+                       "(diagonal \\), add the 9 products and divide by 9; a fraction such as 2/9 is a valid answer.")
+def _bold_x_filter1_window_0_0():
     xo = _xo()
-    return xo.forward(xo.X)["conv"][1][2, 3]
+    return ops.conv2d(xo.thicken(xo.X), xo.FILTERS["diagonal \\"], reduce="mean")[0, 0]
 
 
-@exercise("02.2", hint="(n - kernel + 2*padding) / stride + 1, with n=28, kernel=5, stride=1, padding=2.")
-def _output_size_28_5_1_2():
-    return ops.output_size(28, 5, 1, 2)
+@exercise("02.2", hint="Keras's formula floor((n + 2*padding - kernel) / stride) + 1, with the numbers of the "
+                       "question; floor rounds down.")
+def _output_size_28_5_2_2():
+    return ops.output_size(28, 5, 2, 2, strict=False)
 
 
-@exercise("02.3", hint="give (height, width, depth): each side is (64 - 3) / 1 + 1 and the depth is the number "
-                       "of filters, because each filter spans all 3 input channels and gives one map.")
+@exercise("02.3", hint="give (height, width, depth): each side is floor((64 - 3) / 1) + 1, and the depth is one "
+                       "map per filter, because each filter spans all 3 input channels.")
 def _shape_64x64x3_16_filters():
     return ops.conv2d(np.zeros((64, 64, 3)), np.zeros((3, 3, 3, 16))).shape
 
 
-@exercise("02.4", hint="a filter spans every channel: 5 * 5 weights per channel, times 3 channels (no bias).")
+@exercise("02.4", hint="a filter spans every channel: 5 * 5 weights per channel, times the number of channels "
+                       "(no bias).")
 def _weights_one_5x5_rgb_filter():
     return ops.conv_params(5, 3, 1, bias=False)
+
+
+def _as_kernel_3x3(answer):
+    kernel = np.asarray(answer)
+    if kernel.shape != (3, 3) or not np.issubdtype(kernel.dtype, np.number):
+        raise ValueError(f"give a 3x3 array of numbers, such as np.zeros((3, 3)) with some weights changed; "
+                         f"got shape {kernel.shape}")
+    return kernel.astype(float)
+
+
+@exercise("02.5", hint="the O's left side is a vertical run of +1 pixels (rows 3-5 of column 1), and the X never "
+                       "has three +1 pixels one above the other; make the kernel look like such a run.", judge=True)
+def _responds_to_the_o_left_side(answer):
+    """Right when the kernel's strongest response on the O's left side beats its strongest response on the X."""
+    xo = _xo()
+    kernel = _as_kernel_3x3(answer)
+    on_o = ops.conv2d(xo.O, kernel, reduce="mean")[:, :2].max()     # windows over columns 0-3: the left side
+    on_x = ops.conv2d(xo.X, kernel, reduce="mean").max()
+    return bool(on_o > on_x + 1e-9)
+
+
+@exercise("02.6", hint="in the explorer choose the image X and the preset 'cross x', type -1 into k[1,1], move the "
+                       "window to row 3, column 3 and read the mean (or pass explorer.mean).")
+def _cross_without_centre_on_x_centre():
+    xo = _xo()
+    kernel = xo.FILTERS["cross x"].copy()
+    kernel[1, 1] = -1
+    return ops.conv2d(xo.X, kernel, reduce="mean")[3, 3]
+
+
+@exercise("02.7", hint="the kernel reads the same pixels as before, one column further right: "
+                       "give (row, column) of the cell the value moved to.")
+def _where_a_value_moves_after_a_shift():
+    xo = _xo()
+    before = ops.conv2d(xo.X, xo.FILTERS["diagonal \\"], reduce="mean")
+    after = ops.conv2d(xo.shift(xo.X, 0, 1), xo.FILTERS["diagonal \\"], reduce="mean")
+    if not np.allclose(after[:, 1:], before[:, :-1]):
+        raise AssertionError("shifting the X one pixel right should shift its feature map one cell right")
+    return (2, 2 + 1)
 
 
 @exercise("03.1", hint="average pooling adds the values of the window and divides by how many there are; the "

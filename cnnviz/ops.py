@@ -344,6 +344,39 @@ def explain_output_size(n, kernel, stride=1, padding=0):
                  f"= {out}: the window lands at {out} positions along each axis")
 
 
+def explain_floor_output_size(n, kernel, stride=1, padding=0):
+    """Return (output size, a plain sentence) as Keras computes it: floor((n + 2p - k) / s) + 1.
+
+    The sentence gives the formula with the numbers and says whether the windows tile the
+    padded input exactly or which pixels no window reaches (Keras drops them).
+
+    Args:
+        n: input size along one axis.
+        kernel: kernel size along that axis.
+        stride: how many pixels the window moves.
+        padding: zeros added on each side (a whole number, or 'valid' for 0).
+
+    Returns:
+        (output size, sentence).
+
+    Raises:
+        ValueError: if an argument is not a whole number of the right range, or the kernel is
+            larger than the padded input.
+    """
+    if padding == "same":
+        raise ValueError("explain_floor_output_size takes a number of zeros; for padding='same' "
+                         "use explain_output_size (Keras: ceil(n / stride))")
+    out = output_size(n, kernel, stride, padding, strict=False)
+    pad = 0 if padding == "valid" else padding
+    span = n + 2 * pad
+    left = span - ((out - 1) * stride + kernel)
+    formula = (f"output = floor((n + 2*padding - kernel) / stride) + 1 = floor(({n} + 2*{pad} - {kernel}) / "
+               f"{stride}) + 1 = floor({(span - kernel) / stride:g}) + 1 = {out}")
+    if not left:
+        return out, f"{formula}: the windows tile exactly, every pixel is reached"
+    return out, (f"{formula}: the windows do not tile exactly; the last {left} row(s) and column(s) of the "
+                 f"padded input are never reached, and Keras drops them")
+
 # Classic hand-made 3x3 kernels for photos (notebook 02): edges, outline, blur, sharpen.
 CLASSIC_KERNELS = {
     "vertical edges": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float),

@@ -34,6 +34,32 @@ def matrix(values, ax=None, annotate=True, fmt="{:g}", cmap="gray_r", vmin=None,
     return ax
 
 
+def channel(values, color, ax=None, title=None, vmax=255):
+    """Draw one colour channel from black (none of that light) to full ``color`` (all of it), with a colour bar.
+
+    Args:
+        values: a 2-D array, e.g. ``photo[..., 0]``.
+        color: the light this channel holds: "red", "green", "blue" or any matplotlib colour.
+        ax: the axes to draw on (a new one if None).
+        title: the axes' title.
+        vmax: the value drawn in full colour (255 for 8-bit pixels).
+
+    Returns:
+        The axes.
+    """
+    from matplotlib.colors import LinearSegmentedColormap
+
+    full = {"red": "#ff0000", "green": "#00ff00", "blue": "#0000ff"}.get(color, color)
+    ax = _ax(ax, figsize=(4, 3))
+    img = ax.imshow(np.asarray(values), cmap=LinearSegmentedColormap.from_list(f"black_to_{color}", ["black", full]),
+                    vmin=0, vmax=vmax)
+    ax.figure.colorbar(img, ax=ax, fraction=0.046, pad=0.03)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return ax
+
 # ------------------------------------------------ the X/O network, by hand (notebooks 02-04)
 # Grids are drawn with pcolormesh and their numbers as glyph outlines (one collection per
 # distinct label): many times faster than imshow + one Text per cell, which keeps the
@@ -197,9 +223,9 @@ def conv_step(image, kernel, row, col, fmap, axes=None, fmt="{:.2f}"):
     return axes
 
 
-def compare_grids(printed, right, axes=None, titles=("seed printed", "computed"), beyond_truncation=False,
+def compare_grids(printed, right, axes=None, titles=("the article printed", "computed"), beyond_truncation=False,
                   **kwargs):
-    """Draw a seed's printed table beside the computed one, outlining the cells that differ.
+    """Draw an article's printed table beside the computed one, outlining the cells that differ.
 
     With ``beyond_truncation=True`` only cells that cutting to 2 decimals cannot explain are outlined.
     """
@@ -259,6 +285,78 @@ def windows(n, kernel, stride=1, padding=0, ax=None):
     ax.axis("off")
     return ax
 
+
+def windows2d(n, kernel, stride=1, padding=0, axes=None):
+    """Draw a 2-D convolution's arithmetic: the padded n x n input with windows on it, and the output grid.
+
+    Left: the input (its cells numbered along the edges), the zero padding hatched with "0",
+    the first window (blue), the one to its right (green) and the last (orange), and the
+    pixels no window reaches shaded red. Right: the output grid, floor((n + 2p - k) / s) + 1
+    cells a side, its cells coloured like the windows that make them. Returns the two axes;
+    ``axes[0].cnnviz_windows2d`` holds ``out``, ``starts`` and ``uncovered`` (per axis).
+
+    Args:
+        n, kernel, stride, padding: input size, kernel size, stride, zeros on each side.
+        axes: two axes to draw on (a new figure if None).
+
+    Returns:
+        The two axes.
+
+    Raises:
+        ValueError: if the kernel is larger than the padded input or padding is not a number.
+    """
+    pad = 0 if padding == "valid" else padding
+    if isinstance(pad, str) or pad < 0:
+        raise ValueError(f"windows2d draws padding 'valid' or a whole number of zeros >= 0; got {padding!r}")
+    span = n + 2 * pad
+    if kernel > span:
+        raise ValueError(f"kernel {kernel} is larger than the padded input {span}; use a smaller kernel or more padding")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(8.4, 4.2), gridspec_kw={"width_ratios": [3, 2]})
+    ax_in, ax_out = axes
+    out = (span - kernel) // stride + 1
+    reach = (out - 1) * stride + kernel
+    cells = [(r, c) for r in range(span) for c in range(span)]
+    zero = [(r, c) for r, c in cells if min(r, c) < pad or max(r, c) >= pad + n]
+    lost = [(r, c) for r, c in cells if (r, c) not in set(zero) and max(r, c) >= reach]
+    plain = [(r, c) for r, c in cells if (r, c) not in set(zero) | set(lost)]
+    for group, face, hatch in ((plain, "white", None), (zero, "#eeeeee", "//"), (lost, "#f4cccc", None)):
+        if group:
+            _boxes(ax_in, [(c, r, 1, 1) for r, c in group], facecolors=face, edgecolors="grey", hatch=hatch,
+                   linewidths=0.6)
+    fontsize = 9 if span <= 12 else 7
+    if zero:
+        labels_at(ax_in, [(c + 0.5, r + 0.5) for r, c in zero], ["0"] * len(zero), colors="grey", fontsize=fontsize)
+    edge = [(i + pad + 0.5, -0.5) for i in range(n)] + [(-0.6, i + pad + 0.5) for i in range(n)]
+    labels_at(ax_in, edge, [str(i) for i in range(n)] * 2, fontsize=fontsize)
+    picks = {"first": ((0, 0), "#1f77b4")}
+    if out > 1:
+        picks["next"] = ((0, 1), "#2ca02c")
+    if out > 1:
+        picks["last"] = ((out - 1, out - 1), "#ff7f0e")
+    for i, ((r, c), color) in enumerate(picks.values()):
+        inset = 0.08 + 0.08 * i
+        _boxes(ax_in, [(c * stride + inset, r * stride + inset, kernel - 2 * inset, kernel - 2 * inset)],
+               facecolors="none", edgecolors=color, linewidths=2.5)
+    ax_in.set_xlim(-1.3, span + 0.2)
+    ax_in.set_ylim(span + 0.2, -1.2)
+    ax_in.set_aspect("equal")
+    ax_in.axis("off")
+    ax_in.set_title(f"input {n}x{n}, padding {pad}, kernel {kernel}x{kernel}, stride {stride}", fontsize=10)
+    colored = {rc: color for rc, color in picks.values()}
+    _boxes(ax_out, [(c, r, 1, 1) for r in range(out) for c in range(out)],
+           facecolors=[colored.get((r, c), "white") for r in range(out) for c in range(out)], edgecolors="grey")
+    ofont = 9 if out <= 8 else 7
+    labels_at(ax_out, [(i + 0.5, -0.5) for i in range(out)] + [(-0.6, i + 0.5) for i in range(out)],
+              [str(i) for i in range(out)] * 2, fontsize=ofont)
+    ax_out.set_xlim(-1.3, max(out, 4) + 0.2)
+    ax_out.set_ylim(max(out, 4) + 0.2, -1.2)
+    ax_out.set_aspect("equal")
+    ax_out.axis("off")
+    ax_out.set_title(f"output {out}x{out}", fontsize=10)
+    ax_in.cnnviz_windows2d = {"out": out, "starts": [j * stride - pad for j in range(out)],
+                              "uncovered": [i - pad for i in range(reach, span) if pad <= i < pad + n]}
+    return axes
 
 def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.2f}"):
     """Draw a feature map with its pooling windows outlined (padding hatched), beside the pooled map.

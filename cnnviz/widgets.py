@@ -28,7 +28,7 @@ class _FigureWidget:
     (blitting), so a redraw costs only what changed.
     """
 
-    def __init__(self, figsize, dpi=72):
+    def __init__(self, figsize, dpi=100):
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         self.view = W.Image(format="png")
@@ -75,39 +75,112 @@ def _wipe(ax):
 
 
 class ConvolutionExplorer(_FigureWidget):
-    """Slide a filter over an image window by window: highlight, products, sum, mean, the map filling.
+    """Slide a kernel over an image window by window: highlight, products, sum, mean, the map filling.
 
-    Controls: ``image`` and ``kernel`` (Dropdowns), ``step`` (IntSlider, window number) and
-    ``play`` (Play, linked to ``step``). Shown: ``window``, ``products``, ``total``, ``mean``,
-    ``fmap`` (the feature map so far, NaN where the window has not been) and ``text``.
+    Controls: ``image`` (Dropdown), ``kernel`` (Dropdown of preset kernels; it shows no choice
+    after a weight was edited, so choosing a preset again restores it), ``weights`` (3x3 list
+    of FloatText, descriptions "k[0,0]" ... "k[2,2]", CSS class ``cnnviz-kernel-weight``),
+    ``row`` and ``col`` (IntSliders: the window's top-left cell), ``step`` (IntSlider "window",
+    the window's number in reading order) and ``play`` (Play, linked to ``step``).
+    Shown: ``kernel_values``, ``window``, ``products``, ``total``, ``mean``, ``fmap`` (the
+    feature map so far, NaN where the window has not been) and ``text``.
     """
 
     def __init__(self, images=None, filters=None, interval=500):
-        super().__init__(figsize=(11, 3.2))
+        super().__init__(figsize=(9.6, 2.9))
         self.images = dict(images or xo.IMAGES)
         self.filters = dict(filters or xo.FILTERS)
         self.image = W.Dropdown(options=list(self.images), description="image")
-        self.kernel = W.Dropdown(options=list(self.filters), description="filter")
+        self.kernel = W.Dropdown(options=list(self.filters), description="preset")
+        self.kernel_values = np.asarray(self.filters[self.kernel.value], dtype=float)
+        self.weights = [[W.FloatText(value=0.0, step=0.5, description=f"k[{r},{c}]",
+                                     style={"description_width": "42px"}, layout=W.Layout(width="120px"))
+                         for c in range(3)] for r in range(3)]
+        for control in (w for line in self.weights for w in line):
+            control.add_class("cnnviz-kernel-weight")
+        self.row = W.IntSlider(value=0, min=0, max=6, description="row")
+        self.col = W.IntSlider(value=0, min=0, max=6, description="column")
         self.step = W.IntSlider(value=0, min=0, max=48, description="window")
         self.play = W.Play(value=0, min=0, max=48, interval=interval, description="play")
         W.link((self.play, "value"), (self.step, "value"))
-        self.box = W.VBox([W.HBox([self.image, self.kernel]), W.HBox([self.play, self.step]), self.status, self.view])
+        grid = W.VBox([W.HTML("<b>kernel</b> (edit any weight)"), *[W.HBox(line) for line in self.weights]])
+        self.box = W.VBox([W.HBox([self.image, self.kernel]), W.HBox([self.row, self.col]),
+                           W.HBox([self.play, self.step]), grid, self.status, self.view])
         self._axes = None
         self._new_inputs = True
+        self._syncing = False
+        self._show_weights()
         self.image.observe(self._inputs_changed, "value")
-        self.kernel.observe(self._inputs_changed, "value")
-        self.step.observe(self.redraw, "value")
+        self.kernel.observe(self._preset_chosen, "value")
+        for control in (w for line in self.weights for w in line):
+            control.observe(self._weight_edited, "value")
+        self.step.observe(self._step_moved, "value")
+        self.row.observe(self._cell_moved, "value")
+        self.col.observe(self._cell_moved, "value")
         self.redraw()
+
+    # -------------------------------------------------------------- wiring
+
+    def _show_weights(self):
+        """Write the current kernel into the 3x3 boxes (disabled when the kernel is not 3x3)."""
+        fits = self.kernel_values.shape == (3, 3)
+        self._syncing = True
+        try:
+            for (r, c), control in np.ndenumerate(np.array(self.weights, dtype=object)):
+                control.disabled = not fits
+                if fits:
+                    control.value = float(self.kernel_values[r, c])
+        finally:
+            self._syncing = False
 
     def _inputs_changed(self, *_):
         self._new_inputs = True
         self.redraw()
 
+    def _preset_chosen(self, change):
+        if self._syncing or change["new"] is None:
+            return
+        self.kernel_values = np.asarray(self.filters[change["new"]], dtype=float)
+        self._show_weights()
+        self._inputs_changed()
+
+    def _weight_edited(self, *_):
+        if self._syncing:
+            return
+        self.kernel_values = np.array([[w.value for w in line] for line in self.weights], dtype=float)
+        self._syncing = True
+        try:
+            self.kernel.value = None     # no preset is shown now: choosing one again restores it
+        finally:
+            self._syncing = False
+        self._inputs_changed()
+
+    def _step_moved(self, change):
+        if not self._syncing:
+            self._syncing = True
+            try:
+                self.row.value, self.col.value = divmod(change["new"], self.col.max + 1)
+            finally:
+                self._syncing = False
+        self.redraw()
+
+    def _cell_moved(self, *_):
+        if not self._syncing:
+            self.step.value = self.row.value * (self.col.max + 1) + self.col.value   # redraws
+
+    # -------------------------------------------------------------- computation and drawing
+
     def _draw(self):
         image = self.images[self.image.value]
-        kernel = self.filters[self.kernel.value]
+        kernel = self.kernel_values
         full = ops.conv2d(image, kernel, reduce="mean")
         n = full.size
+        if (self.row.max, self.col.max) != (full.shape[0] - 1, full.shape[1] - 1):
+            self._syncing = True
+            try:
+                self.row.max, self.col.max = full.shape[0] - 1, full.shape[1] - 1
+            finally:
+                self._syncing = False
         if self.step.max != n - 1:
             self.step.max = self.play.max = n - 1  # may move step, which redraws; finish this draw anyway
         row, col = divmod(min(self.step.value, n - 1), full.shape[1])
@@ -115,8 +188,9 @@ class ConvolutionExplorer(_FigureWidget):
         self.total = float(self.products.sum())
         self.mean = float(full[row, col])
         self.fmap = np.where(np.arange(n).reshape(full.shape) <= row * full.shape[1] + col, full, np.nan)
-        self.text = (f"window at row {row}, column {col}: the {self.products.size} products add up to "
-                     f"{self.total:g}; their mean is {self.total:g}/{self.products.size} = {self.mean:.2f}"
+        size = self.products.size
+        self.text = (f"window at row {row}, column {col}: the {size} products add up to "
+                     f"{self.total:g}; their mean is {self.total:g}/{size} = {self.mean:.2f}"
                      f" -> feature map[{row}, {col}]")
         k = kernel.shape[0]
         if self._axes is not None and self._new_inputs and self._axes[0].cnnviz_grid["shape"] == image.shape \
@@ -132,7 +206,7 @@ class ConvolutionExplorer(_FigureWidget):
             self._background = None
             self._axes = self.figure.subplots(1, 4, gridspec_kw={"width_ratios": [image.shape[1], k + 0.6, k + 0.6,
                                                                                  full.shape[1]]})
-            self.figure.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9, wspace=0.12)
+            self.figure.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.86, wspace=0.12)
             plots.conv_step(image, kernel, row, col, self.fmap, axes=self._axes, fmt=xo.ninths)
             self._window_box = self._axes[0].patches[-1]
             self._cell_box = self._axes[3].patches[-1]
@@ -141,35 +215,41 @@ class ConvolutionExplorer(_FigureWidget):
             plots.update_heatmap(self._axes[3], self.fmap)
             self._window_box.set_xy((col - 0.5, row - 0.5))
             self._cell_box.set_xy((col - 0.5, row - 0.5))
+        sums = self._axes[2].set_title(f"products: sum {self.total:g}\nmean {xo.ninths(self.mean)}", fontsize=10)
         grids = [self._axes[2].cnnviz_grid, self._axes[3].cnnviz_grid]
-        return [a for g in grids for a in [g["mesh"], *g["collections"]]] + [self._window_box, self._cell_box]
+        return [a for g in grids for a in [g["mesh"], *g["collections"]]] + [self._window_box, self._cell_box, sums]
 
 
 class ArithmeticExplorer(_FigureWidget):
-    """Pick input size, kernel, stride and padding; see the output size by the formula and where windows land.
+    """Pick input size, kernel, stride and padding; see on a 2-D grid where the windows land, and the output.
 
     Controls: ``n``, ``kernel``, ``stride``, ``padding`` (IntSliders). Shown: ``out_size``
-    (None when the windows do not tile) and ``text`` (the formula, or why it does not tile).
+    (Keras's floor((n + 2p - k) / s) + 1), ``tiles`` (True when no pixel is left over),
+    ``text`` (the formula with the numbers) and the drawing (``_axes[0].cnnviz_windows2d``).
     """
 
     def __init__(self, n=7, kernel=3, stride=1, padding=0):
-        super().__init__(figsize=(9, 3.6))
-        self.n = W.IntSlider(value=n, min=1, max=32, description="input n")
-        self.kernel = W.IntSlider(value=kernel, min=1, max=9, description="kernel")
-        self.stride = W.IntSlider(value=stride, min=1, max=6, description="stride")
-        self.padding = W.IntSlider(value=padding, min=0, max=4, description="padding")
+        super().__init__(figsize=(8.4, 4.2))
+        self.n = W.IntSlider(value=n, min=1, max=16, description="input n")
+        self.kernel = W.IntSlider(value=kernel, min=1, max=7, description="kernel")
+        self.stride = W.IntSlider(value=stride, min=1, max=5, description="stride")
+        self.padding = W.IntSlider(value=padding, min=0, max=3, description="padding")
         controls = [self.n, self.kernel, self.stride, self.padding]
         self.box = W.VBox([W.HBox(controls[:2]), W.HBox(controls[2:]), self.status, self.view])
-        self._ax = self.figure.subplots()
+        self._axes = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+        self.figure.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.88, wspace=0.08)
         for control in controls:
             control.observe(self.redraw, "value")
         self.redraw()
 
     def _draw(self):
-        self.out_size, self.text = ops.explain_output_size(self.n.value, self.kernel.value, self.stride.value,
-                                                           self.padding.value)
-        _wipe(self._ax)
-        plots.windows(self.n.value, self.kernel.value, self.stride.value, self.padding.value, ax=self._ax)
+        self.out_size = self.tiles = None
+        args = self.n.value, self.kernel.value, self.stride.value, self.padding.value
+        self.out_size, self.text = ops.explain_floor_output_size(*args)
+        self.tiles = "do not tile" not in self.text
+        for ax in self._axes:
+            _wipe(ax)
+        plots.windows2d(*args, axes=self._axes)
 
 
 class PoolingExplorer(_FigureWidget):

@@ -76,7 +76,7 @@ def test_compare_grids_marks_only_what_truncation_cannot_explain():
     marks = [c for c in axes[0].collections if c not in axes[0].cnnviz_grid["collections"]][1:]
     assert len(marks[0].get_paths()) == 7                            # every 0.55/0.77 too
     axes = plots.compare_grids(articles.X_FIRST, xo.X, fmt="{:g}")
-    assert axes[0].get_title() == "seed printed (8x9)"
+    assert axes[0].get_title() == "the article printed (8x9)"
 
 
 def test_windows_drawing_shows_where_windows_land():
@@ -159,3 +159,22 @@ def test_show_image_centres_colours_on_zero():
     assert low == -high and 0.9 < high < 1.0 and ax.get_title() == "edges"
     ax = plots.show_image(np.zeros((4, 4, 3)))
     assert ax.images[0].get_array().shape == (4, 4, 3)
+
+
+def test_windows2d_draws_input_windows_and_output():
+    axes = plots.windows2d(7, 3, 3, 0)
+    assert axes[0].cnnviz_windows2d == {"out": 2, "starts": [0, 3], "uncovered": [6]}
+    assert axes[1].get_title() == "output 2x2"
+    axes = plots.windows2d(5, 3, 1, 1)
+    assert axes[0].cnnviz_windows2d["out"] == ops.output_size(5, 3, 1, 1) == 5
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        plots.windows2d(3, 5, 1, 0)
+
+
+def test_channel_runs_from_black_to_its_colour_with_a_colour_bar():
+    ax = plots.channel(np.array([[0, 255]]), "red", title="red channel")
+    img = ax.images[0]
+    assert img.get_clim() == (0, 255) and ax.get_title() == "red channel"
+    np.testing.assert_allclose(img.cmap(0.0)[:3], (0, 0, 0))
+    np.testing.assert_allclose(img.cmap(1.0)[:3], (1, 0, 0))
+    assert len(ax.figure.axes) == 2                                  # the colour bar

@@ -81,34 +81,69 @@ def test_convolution_explorer_adapts_to_another_image_size():
     assert w.mean == pytest.approx(F1.sum() / 9)
 
 
+def test_convolution_explorer_picks_the_window_by_row_and_column():
+    w = widgets.ConvolutionExplorer()
+    w.row.value, w.col.value = 1, 2
+    assert w.step.value == 9 and w.total == -1 and "row 1, column 2" in w.text
+    np.testing.assert_array_equal(w.window, xo.X[1:4, 2:5])
+    w.step.value = 20                                          # the play button moves step: row and column follow
+    assert (w.row.value, w.col.value) == (2, 6)
+    assert w._axes[2].get_title() == f"products: sum {w.total:g}\nmean {xo.ninths(w.mean)}"
+
+
+def test_convolution_explorer_kernel_can_be_edited_and_reset():
+    w = widgets.ConvolutionExplorer()
+    boxes = [b for line in w.weights for b in line]
+    assert [b.description for b in boxes[:2]] == ["k[0,0]", "k[0,1]"]
+    assert all("cnnviz-kernel-weight" in b._dom_classes for b in boxes)
+    assert [b.value for b in boxes] == list(F1.ravel())
+    w.weights[0][0].value = 3.0                                 # top-left weight 1 -> 3: the window (0, 0) has -1 there
+    assert w.kernel.value is None and w.kernel_values[0, 0] == 3
+    assert w.total == 5 and "5/9 = 0.56" in w.text
+    assert w._axes[1].cnnviz_grid["labels"][0, 0] == "3"
+    np.testing.assert_allclose(w.fmap[0, 0], ops.conv2d(xo.X, w.kernel_values, reduce="mean")[0, 0])
+    w.kernel.value = "diagonal \\"                              # choosing the preset again restores it
+    assert w.weights[0][0].value == 1 and w.total == 7 and w.error == ""
+    w.kernel.value = "cross x"
+    assert [b.value for b in boxes] == list(F2.ravel())
+
+
+def test_widget_figures_are_sharp_enough_to_read():
+    for w in (widgets.ConvolutionExplorer(), widgets.ArithmeticExplorer()):
+        assert w.figure.dpi >= 100
+    # the explorer's labels are 8 pt glyphs: at 100 dpi that is 8 / 72 * 100 = 11 px
+    assert widgets.ConvolutionExplorer()._axes[3].cnnviz_grid["fontsize"] * 100 / 72 >= 10
+
+
 # ------------------------------------------------------------------ arithmetic explorer
 
 def test_arithmetic_explorer_computes_the_output_size():
     w = widgets.ArithmeticExplorer()
-    assert w.out_size == 5 and "(7 - 3 + 2*0) / 1 + 1 = 5" in w.text
-    assert w._ax.cnnviz_windows == {"starts": [0, 1, 2, 3, 4], "uncovered": []}
-    w.n.value, w.kernel.value, w.stride.value, w.padding.value = 32, 3, 1, 0
-    assert w.out_size == 30                                    # seed 001: 32, 3, 0, 1 -> 30
+    assert w.out_size == 5 and w.tiles and "floor((7 + 2*0 - 3) / 1) + 1 = floor(4) + 1 = 5" in w.text
+    assert w._axes[0].cnnviz_windows2d == {"out": 5, "starts": [0, 1, 2, 3, 4], "uncovered": []}
+    assert w._axes[1].get_title() == "output 5x5" and "kernel 3x3, stride 1" in w._axes[0].get_title()
+    w.n.value, w.kernel.value, w.stride.value, w.padding.value = 16, 3, 1, 0
+    assert w.out_size == 14
     w.kernel.value = 5
-    assert w.out_size == 28
+    assert w.out_size == 12 and w._axes[1].get_title() == "output 12x12"
 
 
-def test_arithmetic_explorer_explains_a_stride_that_does_not_tile():
+def test_arithmetic_explorer_gives_keras_floor_when_the_stride_does_not_tile():
     w = widgets.ArithmeticExplorer(n=7, kernel=3, stride=3)
-    assert w.out_size is None and w.error == ""
-    assert "does not tile" in w.text and "Strides that tile here: [1, 2, 4]" in w.text
-    assert w._ax.cnnviz_windows == {"starts": [0, 3], "uncovered": [6]}
-    assert "does not tile" in w.status.value
-    w.padding.value = 1                                        # (7 - 3 + 2) / 3 = 2: tiles
-    assert w.out_size == 3 and w._ax.cnnviz_windows["starts"] == [-1, 2, 5]
+    assert w.out_size == 2 and not w.tiles and w.error == ""
+    assert "floor(1.33333) + 1 = 2" in w.text and "Keras drops them" in w.text
+    assert w._axes[0].cnnviz_windows2d == {"out": 2, "starts": [0, 3], "uncovered": [6]}
+    assert "do not tile" in w.status.value
+    w.padding.value = 1                                        # (7 + 2 - 3) / 3 = 2: tiles
+    assert w.out_size == 3 and w.tiles and w._axes[0].cnnviz_windows2d["starts"] == [-1, 2, 5]
 
 
 def test_arithmetic_explorer_shows_the_error_of_a_kernel_too_large():
     w = widgets.ArithmeticExplorer(n=3, kernel=3)
-    w.kernel.value = 9
-    assert w.out_size is None and "larger than the padded input" in w.text
-    assert "ValueError" in w.status.value and "larger than the padded input" in w.error
-    w.padding.value = 3                                        # 3 + 6 = 9 fits again
+    w.kernel.value = 7
+    assert w.out_size is None and "larger than the padded input" in w.error
+    assert "ValueError" in w.status.value
+    w.padding.value = 2                                        # 3 + 4 = 7 fits again
     assert w.out_size == 1 and w.error == ""
 
 
