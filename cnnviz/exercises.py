@@ -250,9 +250,10 @@ def _same_pool_13():
     return ops.output_size(13, 2, 2, "same")
 
 
-@exercise("03.3", hint="use the output-size formula of section 8 with n = 7, a 3x3 window, stride 2 and no padding.")
-def _valid_pool_7_3_2():
-    return ops.output_size(7, 3, 2, 0)
+@exercise("03.3", hint="with padding='valid' every window lies wholly inside the map: use the output-size formula "
+                       "of section 9 with n = 13, a 3x3 window and stride 2.")
+def _valid_pool_13_3_2():
+    return ops.output_size(13, 3, 2, 0)
 
 
 @exercise("03.4", hint="compare xo.forward(xo.O)['pool2'] with xo.forward(xo.shift(xo.O, 1, 0))['pool2'] and count "
@@ -361,8 +362,8 @@ def momentum_comparison(x, y, steps=100, lr=0.1, kind="squared"):
     return {m: learn.train(x, y, steps=steps, lr=lr, momentum=m, kind=kind)[1]["loss"][-1] for m in (0.9, 0.0)}
 
 
-@exercise("04.5", hint="run learn.train on the training set with momentum=0.0 (same steps, lr and loss as section "
-                       "8) and compare the last value of its history['loss'] with the run with momentum 0.9.")
+@exercise("04.5", hint="run learn.train on the training set with momentum=0.0 (the steps, lr and loss of the "
+                       "squared-error run of section 9) and compare the last value of its history['loss'] with that run's.")
 def _loss_without_momentum():
     from cnnviz import learn
 

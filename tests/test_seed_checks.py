@@ -160,9 +160,9 @@ def test_stack_kernels_spans_every_channel():
 # ------------------------------------------------------------------ exercises of notebooks 02-04
 
 RIGHT = {"02.1": 5 / 9, "02.6": 7 / 9, "02.7": (2, 3), "02.2": 14, "02.3": (62, 62, 16), "02.4": 75,
-         "03.1": (5 / 9 + 1 / 9) / 4, "03.2": 7, "03.3": 3, "03.4": 0,
+         "03.1": (5 / 9 + 1 / 9) / 4, "03.2": 7, "03.3": 6, "03.4": 0,
          "04.3": 0.375}
-WRONG = {"02.1": 0.55, "02.6": 0.77, "02.7": (2, 2), "02.2": 15, "02.3": (62, 62, 3), "02.4": 25, "03.1": 0.25, "03.2": 6, "03.3": 2,
+WRONG = {"02.1": 0.55, "02.6": 0.77, "02.7": (2, 2), "02.2": 15, "02.3": (62, 62, 3), "02.4": 25, "03.1": 0.25, "03.2": 6, "03.3": 7,
          "03.4": 2, "04.3": 0.5}
 
 
@@ -251,3 +251,22 @@ def test_pooling_refuses_nan_instead_of_ignoring_it():
     assert ops.pool2d(fmap, 2, 2, "avg", "same")[3, 3] == 48.0
     assert ops.pool2d(-np.ones((3, 3)), 2, 2, "max", "same").tolist() == [[-1, -1], [-1, -1]]
     assert ops.pool2d(fmap, 2, 2, "l2", "same")[0, 3] == pytest.approx(np.hypot(6, 13))
+
+
+RIGHT_04 = {"04.1": 7 / 9, "04.2": 1 / (1 + math.exp(50 / 9 - 10)), "04.5": "higher"}
+WRONG_04 = {"04.1": 5 / 9, "04.2": ops.softmax([1, 5 / 9])[0], "04.5": "lower"}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(RIGHT_04))
+def test_exercises_of_04_accept_the_computed_answer_rounded_and_refuse_others(exercise_id, capsys):
+    assert exercises.check(exercise_id, RIGHT_04[exercise_id]) is True
+    if not isinstance(RIGHT_04[exercise_id], str):
+        assert exercises.check(exercise_id, round(RIGHT_04[exercise_id], 2)) is True    # as the notebook shows it
+    else:
+        assert exercises.check(exercise_id, RIGHT_04[exercise_id].upper()) is True
+    assert "right!" in capsys.readouterr().out
+    assert exercises.check(exercise_id, WRONG_04[exercise_id]) is False
+    out = capsys.readouterr().out
+    assert "not yet. Hint:" in out
+    assert exercises.check(exercise_id, None) is False
+    assert "Hint" not in capsys.readouterr().out                  # no hint before an attempt
