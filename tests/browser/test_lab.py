@@ -99,7 +99,8 @@ WIDGETS_JS = """() => {
                                     || n.querySelector('.jupyter-widgets'));
     const problems = [];
     if (views.length !== expected)
-      problems.push(expected + ' widget outputs but ' + views.length + ' widget views on the page');
+      problems.push(expected + ' widget outputs but ' + views.length + ' widget views on the page (outputs show '
+                    + nodes.map(n => JSON.stringify((n.innerText || '').trim().slice(0, 80))).join(', ') + ')');
     views.forEach((n, k) => {
       const text = n.innerText || '';
       for (const bad of ['Loading widget', 'Error displaying widget', 'Error rendering', 'model not found',
@@ -440,8 +441,8 @@ def test_notebook_runs_in_jupyterlab(name, runs):
 def _notebook(runs, prefix):
     name = next(n for n in NOTEBOOKS if n.startswith(prefix))
     run = runs(name)
-    if run.reasons:
-        pytest.fail(f"{name} did not run cleanly in JupyterLab, so its widgets cannot be driven: {run.reasons[0]}")
+    if run.state is None:  # (start-up noise or another notebook-level failure does not stop the widget test)
+        pytest.fail(f"{name} did not run in JupyterLab, so its widgets cannot be driven: {run.reasons[0]}")
     run.page.evaluate(LATENCY_JS)
     return run
 
