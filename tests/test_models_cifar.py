@@ -1,6 +1,5 @@
-"""Tests for the CIFAR-10 builders and training helpers of ``cnnviz.models`` (notebook 06)."""
-import json
-
+"""CIFAR-10 models of cnnviz.models (copies of notebook 06's): Anonymous (n.d.)'s network, the course's network,
+its shift augmentation and whitening layer."""
 import keras
 import numpy as np
 import pytest
@@ -12,32 +11,23 @@ def _images(n, seed=0):
     return np.random.default_rng(seed).integers(0, 256, (n, 32, 32, 3)).astype("uint8")
 
 
-# ------------------------------------------------------------------ the seeds' models
+# ------------------------------------------------------------------ the article's model
 
-def test_seed003_has_the_published_528054_parameters_by_keras_and_by_hand():
-    model = models.seed003_cnn()
+def test_anonymous_cnn_has_the_published_528054_parameters_by_keras_and_by_hand():
+    model = models.anonymous_cnn()
     by_hand = (ops.conv_params(2, 3, 16) + ops.conv_params(2, 16, 32) + ops.conv_params(2, 32, 64)
                + ops.dense_params(4 * 4 * 64, 500) + ops.dense_params(500, 10))
     assert model.count_params() == by_hand == 528_054
-    assert [tuple(layer.output.shape[1:]) for layer in model.layers[:6]] == [
+    assert type(model.layers[0]).__name__ == "Rescaling"  # the article's division by 255, inside the model
+    assert [tuple(layer.output.shape[1:]) for layer in model.layers[1:7]] == [
         (32, 32, 16), (16, 16, 16), (16, 16, 32), (8, 8, 32), (8, 8, 64), (4, 4, 64)]
     assert model.compute_output_shape((None, 32, 32, 3)) == (None, 10)
 
 
-def test_seed004_parameter_count_and_flatten_size():
-    model = models.seed004_cnn()
-    flatten = next(layer for layer in model.layers if isinstance(layer, keras.layers.Flatten))
-    assert flatten.output.shape[1:] == (2 * 2 * 128,)
-    by_hand = (ops.conv_params(3, 3, 32) + ops.conv_params(3, 32, 64) + ops.conv_params(3, 64, 128)
-               + ops.conv_params(3, 128, 128) + ops.dense_params(512, 1024) + ops.dense_params(1024, 10))
-    assert model.count_params() == by_hand == 776_394
-
-
-def test_count_macs_matches_a_hand_count_for_seed003():
+def test_count_macs_matches_a_hand_count_for_the_anonymous_cnn():
     by_hand = (32 * 32 * 16 * 2 * 2 * 3 + 16 * 16 * 32 * 2 * 2 * 16 + 8 * 8 * 64 * 2 * 2 * 32
                + 1024 * 500 + 500 * 10)
-    assert models.count_macs(models.seed003_cnn()) == by_hand
-    assert models.count_macs(models.seed004_cnn()) > 20 * by_hand  # why seed 004 is slow
+    assert models.count_macs(models.anonymous_cnn()) == by_hand
 
 
 # ------------------------------------------------------------------ augmentation
@@ -94,8 +84,8 @@ def test_cifar10_net_outputs_probabilities_and_trains_one_step():
     proba = np.asarray(model(x.astype("float32"), training=False))
     assert proba.shape == (8, 10)
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
-    assert model.count_params() < models.seed003_cnn().count_params()
-    models.compile_cifar10_net(model)
+    assert model.count_params() < models.anonymous_cnn().count_params()
+    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True), loss="categorical_crossentropy")
     before = [w.copy() for w in model.get_weights()]
     history = model.fit(x, keras.utils.to_categorical(np.arange(8) % 10, 10), batch_size=8, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
@@ -113,85 +103,14 @@ def test_cifar10_net_saves_and_loads_with_its_custom_layer(tmp_path):
     np.testing.assert_allclose(np.asarray(again(x, training=False)), np.asarray(model(x, training=False)), rtol=1e-5)
 
 
-def test_predict_flip_average_averages_an_image_and_its_mirror():
-    model = models.cifar10_net(widths=(8, 8, 8))
-    x = _images(3)
-    expected = (model.predict(x, verbose=0) + model.predict(x[:, :, ::-1], verbose=0)) / 2
-    np.testing.assert_allclose(models.predict_flip_average(model, x), expected, rtol=1e-5)
-    with pytest.raises(ValueError, match="batch"):
-        models.predict_flip_average(model, x[0])
-
-
-# ------------------------------------------------------------------ training helpers
-
-def test_budget_one_cycle_rates():
-    cycle = models.BudgetOneCycle(peak=0.4, budget_s=100, warmup=0.25, start=0.1)
-    np.testing.assert_allclose(cycle.rate([0, 0.25, 0.625, 1, 2]), [0.04, 0.4, 0.2, 0, 0])
-    rates = cycle.rate(np.linspace(0, 1, 101))
-    assert np.all(np.diff(rates[:26]) > 0) and np.all(np.diff(rates[25:]) < 0)
-    with pytest.raises(ValueError, match="budget_s"):
-        models.BudgetOneCycle(0.1, budget_s=0)
-    with pytest.raises(ValueError, match="warmup"):
-        models.BudgetOneCycle(0.1, budget_s=10, warmup=1.5)
-
-
-class _FakeClock:
-    """A clock that moves 0.01 s each time it is read: the test runs the same on a busy machine."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        self.now += 0.01
-        return self.now
-
-
-def test_budget_one_cycle_stops_training_and_resumes_its_clock(tmp_path):
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy")
-    x, y = np.random.default_rng(0).normal(size=(64, 4)), keras.utils.to_categorical(np.arange(64) % 2, 2)
-    cycle = models.BudgetOneCycle(peak=0.1, budget_s=1.0, clock=_FakeClock())
-    history = model.fit(x, y, batch_size=8, epochs=10_000, verbose=0, callbacks=[cycle])
-    assert 1 < len(history.epoch) < 10_000 and model.stop_training
-    assert cycle.reserve > 0, "the time an epoch's end takes is kept in reserve"
-    assert cycle.budget_s - cycle.reserve <= cycle.spent() <= cycle.budget_s + 0.05, "it stops when the budget is spent"
-    rates = np.array([rate for _, rate in cycle.history])
-    peak_step = int(rates.argmax())
-    assert rates[0] < 0.02 and rates.max() == pytest.approx(0.1, abs=0.01)
-    assert np.all(np.diff(rates[:peak_step + 1]) > 0) and np.all(np.diff(rates[peak_step:]) < 0)
-    assert rates[-1] < 0.01, "the last steps run at almost no rate"
-    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(cycle.history[-1][1])
-    state = tmp_path / "cycle.json"
-    state.write_text(json.dumps({"spent": 30.0}))
-    resumed = models.BudgetOneCycle(peak=0.1, budget_s=100, state=state, clock=_FakeClock())
-    resumed.on_train_begin()
-    assert resumed.spent() == pytest.approx(30.01), "a resumed fit counts the seconds spent before"
-
-
-def test_batches_and_run_folder(tmp_path, monkeypatch):
-    x, y = _images(10), np.arange(10)
-    batch_x, batch_y = next(iter(models.batches(x, y, batch_size=4)))
-    assert batch_x.shape == (4, 32, 32, 3) and batch_y.shape == (4,)
-    assert sum(len(b) for _, b in models.batches(x, y, batch_size=4, shuffle=False)) == 10
-    with pytest.raises(ValueError, match="same"):
-        models.batches(x, y[:5])
-    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path))
-    finished = models.run_folder("done")
-    (finished / "best.keras").write_text("old")
-    assert not (models.run_folder("done") / "best.keras").exists(), "a finished fit starts afresh"
-    interrupted = models.run_folder("half")
-    (interrupted / "backup").mkdir()
-    assert (models.run_folder("half") / "backup").is_dir(), "an interrupted fit is kept to resume"
-
-
-def test_recipe_depends_on_the_budget_and_builds():
-    short, long = models.cifar10_recipe(200), models.cifar10_recipe(1800)
-    assert short["net"]["shift"] == 0 and long["net"]["shift"] > 0
-    assert short["batch_size"] < long["batch_size"]
-    with pytest.raises(ValueError, match="budget_s"):
-        models.cifar10_recipe(0)
-    model = models.cifar10_net(**long["net"])
-    assert any(isinstance(layer, keras.layers.Add) for layer in model.layers)
-    assert models.count_macs(model) > models.count_macs(models.cifar10_net(**short["net"]))
-    assert model.compute_output_shape((None, 32, 32, 3)) == (None, 10)
+def test_cifar10_net_options_build_what_they_say():
+    plain = models.cifar10_net(widths=(8, 16, 32))
+    residual = models.cifar10_net(widths=(8, 16, 32), residual=True)
+    assert not any(isinstance(layer, keras.layers.Add) for layer in plain.layers)
+    assert residual.get_layer("stage3_add") and residual.get_layer("stage3c_conv").output.shape[1:] == (3, 3, 32)
+    assert models.count_macs(residual) - models.count_macs(plain) == 3 * 3 * 32 * 3 * 3 * 32  # one more 3x3 conv on the 3x3 maps (32 -> 31 -> 15 -> 7 -> 3)
+    assert plain.get_layer("whiten").trainable and plain.get_layer("shift").pad == 0
+    assert models.cifar10_net(shift=3).get_layer("shift").pad == 3
+    assert all(layer.momentum == 0.8 for layer in models.cifar10_net(bn_momentum=0.8).layers
+               if isinstance(layer, keras.layers.BatchNormalization))
+    assert residual.compute_output_shape((None, 32, 32, 3)) == (None, 10)

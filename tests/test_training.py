@@ -1,90 +1,144 @@
-"""Training helpers: checkpoint + resume, the time budget, and the NumPy evaluation helpers."""
+"""cnnviz.training: the time budget and its learning-rate cycle (on a fake clock), the best checkpoint across a
+resumed fit (real short fits of a tiny model), run folders, and predictions kept aligned with their labels."""
 import json
 
-import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from cnnviz import training
+from cnnviz import config, metrics, training
 
-
-# ------------------------------------------------------------- evaluation (pure NumPy)
-
-def test_confusion_matrix_counts_true_rows_and_predicted_columns():
-    cm = training.confusion_matrix([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], n_classes=3)
-    np.testing.assert_array_equal(cm, [[1, 1, 0], [0, 2, 0], [1, 0, 0]])
-    assert training.confusion_matrix([1, 0], [1, 1]).shape == (2, 2)
+keras = config.keras_quietly()
+import tensorflow as tf  # noqa: E402  (after the quiet import)
 
 
-def test_per_class_accuracy_is_the_diagonal_over_row_totals_and_nan_for_empty_rows():
-    cm = np.array([[1, 1, 0], [0, 2, 0], [1, 0, 0]])
-    np.testing.assert_allclose(training.per_class_accuracy(cm), [0.5, 1.0, 0.0])
-    acc = training.per_class_accuracy([[3, 1], [0, 0]])
-    assert acc[0] == 0.75 and np.isnan(acc[1])
+# ---------------------------------------------------------------- a clock the test moves
+
+class Clock:
+    """A clock that stands still until ``Tick`` moves it: the tests run the same on a busy machine."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
 
 
-def test_accuracy_and_its_shape_check():
-    assert training.accuracy([0, 1, 1, 0], [0, 1, 0, 0]) == 0.75
-    with pytest.raises(ValueError, match="same shape"):
-        training.accuracy([0, 1], [0, 1, 1])
+class Tick(keras.callbacks.Callback):
+    """Move ``clock`` by ``train`` seconds per training batch and ``test`` seconds per validation batch."""
+
+    def __init__(self, clock, train=1.0, test=0.0):
+        super().__init__()
+        self.clock, self.train, self.test = clock, train, test
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.clock.now += self.train
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.clock.now += self.test
 
 
-def test_sigmoid_outputs_become_two_class_probabilities():
-    proba = training.class_probabilities(np.array([[0.9], [0.2]]))
-    np.testing.assert_allclose(proba, [[0.1, 0.9], [0.8, 0.2]])
-    np.testing.assert_allclose(training.class_probabilities([0.25]), [[0.75, 0.25]])
-    softmax = np.array([[0.2, 0.5, 0.3]])
-    assert training.class_probabilities(softmax) is not None
-    np.testing.assert_allclose(training.class_probabilities(softmax), softmax)
+def _linear_model():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy")
+    return model
 
 
-def test_labels_from_indices_columns_and_one_hot():
-    np.testing.assert_array_equal(training.labels_from([[1], [0]]), [1, 0])
-    np.testing.assert_array_equal(training.labels_from(np.eye(3)[[2, 0, 1]]), [2, 0, 1])
+def _linear_data(n=64):
+    x = np.random.default_rng(0).normal(size=(n, 4)).astype("float32")
+    return x, keras.utils.to_categorical(np.arange(n) % 2, 2)
 
 
-def test_confident_mistakes_are_the_wrong_answers_most_confident_first():
-    y_true = np.array([0, 1, 0, 1, 1])
-    proba = np.array([[0.9, 0.1],    # right
-                      [0.6, 0.4],    # wrong, 60% sure
-                      [0.05, 0.95],  # wrong, 95% sure
-                      [0.2, 0.8],    # right
-                      [0.99, 0.01]])  # wrong, 99% sure
-    np.testing.assert_array_equal(training.confident_mistakes(y_true, proba, k=8), [4, 2, 1])
-    np.testing.assert_array_equal(training.confident_mistakes(y_true, proba, k=2), [4, 2])
-    sigmoid = proba[:, 1:]
-    np.testing.assert_array_equal(training.confident_mistakes(y_true, sigmoid, k=8), [4, 2, 1])
-    assert training.confident_mistakes([0, 1], [[0.9, 0.1], [0.1, 0.9]]).size == 0
+# ---------------------------------------------------------------- TimeBudget
+
+def test_a_time_budget_stops_after_the_epoch_that_would_spend_it():
+    """2 batches of 10 s per epoch, budget 50 s: after epoch 1 (40 s), another epoch would pass 50 s."""
+    clock = Clock()
+    budget = training.TimeBudget(50, clock=clock)
+    x, y = _linear_data(16)
+    history = _linear_model().fit(x, y, batch_size=8, epochs=10, verbose=0, callbacks=[Tick(clock, 10), budget])
+    assert history.epoch == [0, 1] and budget.stopped
+    assert budget.epoch_seconds == [20, 20] and budget.seconds == 40 and budget.steps == 4
 
 
-# ---------------------------------------------------------------- with a tiny model
+def test_a_time_budget_without_a_limit_only_times():
+    clock = Clock()
+    budget = training.TimeBudget(clock=clock)
+    x, y = _linear_data(16)
+    history = _linear_model().fit(x, y, batch_size=8, epochs=3, verbose=0, callbacks=[Tick(clock, 5), budget])
+    assert history.epoch == [0, 1, 2] and not budget.stopped and budget.seconds == 30
+
+
+def test_time_budget_bad_settings():
+    with pytest.raises(ValueError, match="budget_s must be a positive number"):
+        training.TimeBudget(0)
+    with pytest.raises(ValueError, match="budget_s must be a positive number"):
+        training.TimeBudget(True)
+    with pytest.raises(ValueError, match="warmup"):
+        training.TimeBudget(10, peak_lr=0.1, warmup=1.5)
+    with pytest.raises(ValueError, match="needs a budget_s"):
+        training.TimeBudget(None, peak_lr=0.1)
+
+
+def test_one_cycle_rates():
+    cycle = training.TimeBudget(100, peak_lr=0.4, warmup=0.25, start=0.1)
+    np.testing.assert_allclose(cycle.rate([0, 0.25, 0.625, 1, 2]), [0.04, 0.4, 0.2, 0, 0])
+    rates = cycle.rate(np.linspace(0, 1, 101))
+    assert np.all(np.diff(rates[:26]) > 0) and np.all(np.diff(rates[25:]) < 0)
+
+
+def test_one_cycle_follows_the_clock_and_stops_mid_epoch_when_the_budget_is_spent():
+    """8 training batches of 1 s and 2 validation batches of 1 s per epoch, budget 95 s.
+
+    From the first epoch's end on, its 2 s of validation are kept in reserve: training stops after
+    the batch that reaches 93 s, the 3rd batch of epoch 9 (epoch k starts at 10k s), and the
+    validation of that epoch ends the fit at exactly 95 s.
+    """
+    clock = Clock()
+    model = _linear_model()
+    cycle = training.TimeBudget(95, peak_lr=0.1, warmup=0.25, start=0.1, clock=clock)
+    x, y = _linear_data(64)
+    history = model.fit(x, y, batch_size=8, epochs=1000, validation_data=(x[:16], y[:16]), verbose=0,
+                        callbacks=[Tick(clock, train=1, test=1), cycle])
+    assert cycle.stopped and history.epoch == list(range(10))
+    assert cycle.steps == 9 * 8 + 3 and cycle.reserve == 2
+    assert cycle.spent() == 95 and cycle.seconds == 95
+    times, rates = np.array(cycle.history).T
+    assert len(rates) == cycle.steps and times[0] == 0 and times[-1] == 92
+    assert rates[0] == pytest.approx(0.01)                               # start * peak_lr
+    peak = int(rates.argmax())
+    assert rates[peak] == pytest.approx(0.1, abs=0.005)
+    assert np.all(np.diff(rates[:peak + 1]) > 0) and np.all(np.diff(rates[peak:]) < 0)
+    assert rates[-1] == pytest.approx(0.1 * (1 - 92 / 93) / 0.75)        # almost 0 at the end
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(rates[-1])
+
+
+def test_a_resumed_cycle_counts_the_seconds_spent_before(tmp_path):
+    state = tmp_path / "cycle.json"
+    state.write_text(json.dumps({"spent": 30.0}))
+    clock = Clock()
+    resumed = training.TimeBudget(100, peak_lr=0.1, state=state, clock=clock)
+    resumed.on_train_begin()
+    clock.now += 5
+    assert resumed.spent() == 35
+
+
+# ---------------------------------------------------------------- checkpoints and resume
 
 def _tiny_model(seed=0):
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((6, 6, 3)), keras.layers.Conv2D(2, (3, 3), activation="relu"),
-                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1, activation="sigmoid")])
-    return training.compile_model(model, learning_rate=1e-2, jit_compile=False)
+    model = keras.Sequential([keras.Input((6, 6, 3)), keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy", metrics=["accuracy"])
+    return model
 
 
-def _tiny_data():
+def _tiny_data(flip=False):
+    """64 images; label 1 is one brighter everywhere (learnable in an epoch). ``flip``: the labels swapped."""
     rng = np.random.default_rng(0)
-    y = np.arange(16) % 2
-    x = rng.uniform(0, 1, (16, 6, 6, 3)).astype("float32") + y[:, None, None, None].astype("float32")
-    return tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
-
-
-def test_predict_dataset_keeps_labels_aligned_when_the_dataset_reshuffles():
-    # The model's probability is sigmoid(10 * (x - 0.5)): label 1 exactly where x > 0.5.
-    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid")])
-    model.layers[0].set_weights([np.array([[10.0]]), np.array([-5.0])])
-    x = np.linspace(0, 1, 40, dtype="float32")[:, None]
-    y = (x[:, 0] > 0.5).astype(int)
-    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(40, seed=1, reshuffle_each_iteration=True).batch(7)
-    y_true, proba, images = training.predict_dataset(model, dataset, keep_images=True)
-    assert proba.shape == (40, 2) and images.shape == (40, 1) and images.dtype == np.uint8
-    np.testing.assert_array_equal(proba.argmax(axis=1), y_true)
-    assert training.accuracy(y_true, proba.argmax(axis=1)) == 1.0
+    y = np.arange(64) % 2
+    x = rng.uniform(0, 1, (64, 6, 6, 3)).astype("float32") + y[:, None, None, None].astype("float32")
+    return tf.data.Dataset.from_tensor_slices((x, 1 - y if flip else y)).batch(8)
 
 
 class _PowerCut(keras.callbacks.Callback):
@@ -100,27 +154,116 @@ class _PowerCut(keras.callbacks.Callback):
             raise RuntimeError("power cut")
 
 
+def _callbacks(folder, clock, stop):
+    return [keras.callbacks.BackupAndRestore(folder / "backup"), training.BestCheckpoint(folder / "best.keras"),
+            Tick(clock, 1), training.TimeBudget(1000, state=folder / "budget.json", clock=clock), stop]
+
+
 def test_an_interrupted_fit_resumes_at_the_next_epoch_and_keeps_the_best_model(tmp_path):
-    data, seen = _tiny_data(), []
+    data, seen, clock = _tiny_data(), [], Clock()
     with pytest.raises(RuntimeError, match="power cut"):
-        training.fit(_tiny_model(), data, data, epochs=4, folder=tmp_path, callbacks=[_PowerCut(1, seen)])
+        _tiny_model().fit(data, validation_data=data, epochs=4, verbose=0, callbacks=_callbacks(tmp_path, clock, _PowerCut(1, seen)))
     assert (tmp_path / "backup").exists() and (tmp_path / "best.keras").exists()
-    # A new kernel: a freshly built model continues from the backup of epoch index 1.
-    record = []
-    history = training.fit(_tiny_model(seed=1), data, data, epochs=4, folder=tmp_path,
-                           callbacks=[_PowerCut(99, record)])
-    assert history.epoch == [2, 3]
-    assert len(history.history["loss"]) == 2 and len(history.epoch_seconds) == 2
+    assert max(seen) > 0.5, "precondition: the tiny model learns the easy data in two epochs"
+    record = json.loads((tmp_path / "best.keras.json").read_text())
+    assert record == {"monitor": "val_accuracy", "best": pytest.approx(max(seen)), "epoch": int(np.argmax(seen))}
+    assert json.loads((tmp_path / "budget.json").read_text())["spent"] == 16  # 2 epochs of 8 batches of 1 s
+    saved = (tmp_path / "best.keras").stat().st_mtime_ns
+
+    # A new kernel: a freshly built model continues from the backup of epoch index 1. It is now validated on
+    # swapped labels, so each resumed epoch scores below the best so far: the checkpoint must keep the old model
+    # (Keras' own ModelCheckpoint forgets its best value when a fit restarts and would overwrite it).
+    later, clock = [], Clock()
+    best = training.BestCheckpoint(tmp_path / "best.keras")
+    callbacks = _callbacks(tmp_path, clock, _PowerCut(99, later))
+    callbacks[1] = best
+    history = _tiny_model(seed=1).fit(data, validation_data=_tiny_data(flip=True), epochs=4, verbose=0, callbacks=callbacks)
+    assert history.epoch == [2, 3] and len(history.history["loss"]) == 2
+    assert max(later) < max(seen), "precondition: the resumed epochs score below the best"
+    assert (tmp_path / "best.keras").stat().st_mtime_ns == saved and best.best_epoch == int(np.argmax(seen))
     assert not (tmp_path / "backup").exists()  # a finished fit removes its backup
-    best = json.loads((tmp_path / "best.json").read_text())
-    assert best["monitor"] == "val_accuracy"
-    assert best["best"] == pytest.approx(max(seen + record))
+    assert callbacks[3].seconds == 16 + 16 and not (tmp_path / "budget.json").exists()  # resumed, then finished
     assert keras.models.load_model(tmp_path / "best.keras").count_params() == _tiny_model().count_params()
 
 
-def test_a_time_budget_stops_training_after_the_epoch_that_spends_it(tmp_path):
-    history = training.fit(_tiny_model(), _tiny_data(), epochs=5, folder=tmp_path, budget_s=1e-6)
-    assert history.stopped_by_budget and history.epoch == [0]
-    assert history.seconds > 0
-    with pytest.raises(ValueError, match="budget_s"):
-        training.TimeBudget(0)
+def test_best_checkpoint_holds_the_best_validation_epoch_of_a_fit(tmp_path):
+    """Without a power cut, the checkpoint is the best validation epoch of the run (here: lower loss is better)."""
+    losses = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            losses.append(logs["val_loss"])
+
+    best = training.BestCheckpoint(tmp_path / "best.keras", monitor="val_loss")
+    _tiny_model().fit(_tiny_data(), validation_data=_tiny_data(), epochs=3, verbose=0, callbacks=[Record(), best])
+    assert best.best_epoch == int(np.argmin(losses))
+    assert json.loads((tmp_path / "best.keras.json").read_text())["best"] == pytest.approx(min(losses))
+
+
+# ---------------------------------------------------------------- run folders
+
+def test_run_folder_starts_afresh_unless_a_backup_waits(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path))
+    finished = training.run_folder("done")
+    assert finished == tmp_path / "runs" / "done" and finished.is_dir()
+    (finished / "best.keras").write_text("old")
+    assert not (training.run_folder("done") / "best.keras").exists(), "a finished fit starts afresh"
+    interrupted = training.run_folder("half")
+    (interrupted / "backup").mkdir()
+    (interrupted / "best.keras").write_text("kept")
+    again = training.run_folder("half")
+    assert (again / "backup").is_dir() and (again / "best.keras").read_text() == "kept", "an interrupted fit resumes"
+
+
+# ---------------------------------------------------------------- predictions
+
+def _threshold_model():
+    """The probability is sigmoid(10 * (x - 0.5)): label 1 exactly where x > 0.5."""
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.layers[0].set_weights([np.array([[10.0]]), np.array([-5.0])])
+    return model
+
+
+def test_predict_dataset_keeps_labels_aligned_when_the_dataset_reshuffles():
+    model = _threshold_model()
+    x = np.linspace(0, 1, 40, dtype="float32")[:, None]
+    y = (x[:, 0] > 0.5).astype(int)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(40, seed=1, reshuffle_each_iteration=True).batch(7)
+    y_true, proba, images = training.predict_dataset(model, dataset, keep_images=True)
+    assert proba.shape == (40, 2) and images.shape == (40, 1) and images.dtype == np.uint8
+    np.testing.assert_array_equal(proba.argmax(axis=1), y_true)
+    assert metrics.accuracy(y_true, proba.argmax(axis=1)) == 1.0
+    with pytest.raises(ValueError, match="the dataset is empty"):
+        training.predict_dataset(model, dataset.take(0))
+
+
+def test_predict_flip_average_averages_an_image_and_its_mirror():
+    inputs = keras.Input((2, 3, 1))
+    x = keras.layers.Flatten()(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax", name="d")(x))
+    model.get_layer("d").set_weights([np.array([[1, 0], [0, 0], [0, 1], [0, 0], [0, 0], [0, 0]], "float32"),
+                                      np.zeros(2, "float32")])
+    images = np.zeros((1, 2, 3, 1), "float32")
+    images[0, 0, 0] = 3.0  # pixel (0, 0): evidence for class 0; its mirror (0, 2): for class 1
+    np.testing.assert_allclose(training.predict_flip_average(model, images), [[0.5, 0.5]], atol=1e-6)
+    with pytest.raises(ValueError, match=r"images must be a batch \(N, H, W, C\)"):
+        training.predict_flip_average(model, images[0])
+
+
+def test_check_image_predict_photo_and_n_outputs():
+    model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(1, activation="sigmoid", name="d")])
+    model.get_layer("d").set_weights([np.array([[1.0], [0.0], [0.0]]), np.array([-100.0])])  # P(1) = sigmoid(red - 100)
+    assert training.n_outputs(model) == 2
+    assert training.check_image(model, np.zeros((4, 4, 3))).shape == (1, 4, 4, 3)
+    with pytest.raises(ValueError, match=r"images of shape \(5, 4, 3\) do not match the model's input \(4, 4, 3\)"):
+        training.check_image(model, np.zeros((5, 4, 3)))
+    red = np.zeros((4, 4, 3))
+    red[..., 0] = 200
+    name, p = training.predict_photo(model, red, ["cats", "dogs"])
+    assert name == "dogs" and p == pytest.approx(1 / (1 + np.exp(-100)))
+    assert training.predict_photo(model, np.zeros((4, 4, 3)), ["cats", "dogs"])[0] == "cats"
+    with pytest.raises(ValueError, match="2 class probabilities but 3 class names"):
+        training.predict_photo(model, red, ["a", "b", "c"])
+    softmax = keras.Sequential([keras.Input((3,)), keras.layers.Dense(10, activation="softmax")])
+    assert training.n_outputs(softmax) == 10

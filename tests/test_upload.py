@@ -1,13 +1,12 @@
-"""Your own photo: decoding an upload (good, odd and bad files) and the upload widget, without a browser."""
+"""Your own photo: the upload widget (good and bad files) without a browser or Keras; decoding itself is in test_photos."""
 import datetime
 import io
 
-import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import training, widgets
+from cnnviz import widgets
 from cnnviz.samples import ASSETS
 
 CLASSES = ["cats", "dogs"]
@@ -19,19 +18,23 @@ def _png(array, mode=None):
     return buf.getvalue()
 
 
-def _model():
-    """A tiny model whose answer is known: the probability of 'dogs' is the mean red value / 255."""
-    inputs = keras.Input((24, 32, 3))
-    x = keras.layers.GlobalAveragePooling2D()(keras.layers.Rescaling(1 / 255)(inputs))
-    dense = keras.layers.Dense(1, activation="linear")
-    model = keras.Model(inputs, dense(x))
-    dense.set_weights([np.array([[1.0], [0.0], [0.0]]), np.zeros(1)])
-    return model
+SIZE = (24, 32)  # (height, width)
+seen = []
+
+
+def _predict(image):
+    """A 'model' whose answer is known: the probability of 'dogs' is the mean red value / 255 (one sigmoid value)."""
+    seen.append(image.shape)
+    return np.array([image[..., 0].mean() / 255])
+
+
+def _classifier(class_names=CLASSES):
+    return widgets.PhotoClassifier(_predict, SIZE, class_names)
 
 
 def test_the_cat_photo_in_assets_gets_a_class_and_a_probability():
     data = (ASSETS / "cat_chelsea.jpg").read_bytes()
-    upload = widgets.PhotoClassifier(_model(), CLASSES)
+    upload = _classifier()
     label, p = upload.classify(data, "cat_chelsea.jpg")
     assert upload.image.shape == (24, 32, 3) and upload.image.dtype == np.uint8
     red = upload.image[..., 0].mean() / 255
@@ -42,7 +45,7 @@ def test_the_cat_photo_in_assets_gets_a_class_and_a_probability():
 
 
 def test_setting_the_upload_widget_value_classifies_the_file():
-    upload = widgets.PhotoClassifier(_model(), CLASSES)
+    upload = _classifier()
     red = np.zeros((40, 50, 3))
     red[..., 0] = 255
     data = _png(red)
@@ -54,47 +57,37 @@ def test_setting_the_upload_widget_value_classifies_the_file():
 
 
 def test_non_image_bytes_get_a_clear_message():
-    upload = widgets.PhotoClassifier(_model(), CLASSES)
+    upload = _classifier()
     assert upload.classify(b"%PDF-1.4 this is a document, not a photo", "notes.pdf") is None
     assert upload.label is None and "not an image" in upload.error
     assert "notes.pdf" in upload.message.value and "JPEG or PNG" in upload.message.value
 
 
-def test_a_truncated_jpeg_is_reported_not_crashed_on():
-    data = (ASSETS / "cat_chelsea.jpg").read_bytes()
-    with pytest.raises(ValueError, match="not an image"):
-        training.decode_photo(data[: len(data) // 3], (24, 32))
-
-
 def test_a_tiny_image_is_refused_with_its_size():
-    with pytest.raises(ValueError, match="only 10x8 pixels"):
-        training.decode_photo(_png(np.zeros((8, 10, 3))), (24, 32))
-    upload = widgets.PhotoClassifier(_model(), CLASSES)
+    upload = _classifier()
     upload.classify(_png(np.zeros((8, 10, 3))), "icon.png")
     assert "10x8" in upload.error and upload.label is None
 
 
-def test_empty_data_is_refused():
-    with pytest.raises(ValueError, match="no image data"):
-        training.decode_photo(b"", (24, 32))
+def test_the_photo_reaches_predict_at_the_model_size_height_first():
+    seen.clear()
+    upload = _classifier()
+    upload.classify(_png(np.zeros((300, 50, 3))), "tall.png")
+    assert seen[-1] == (24, 32, 3) and upload.image.shape == (24, 32, 3)
 
 
-def test_grayscale_and_transparent_photos_become_rgb():
-    gray = training.decode_photo(_png(np.full((40, 40), 100), mode="L"), (24, 32))
-    assert gray.shape == (24, 32, 3) and np.all(gray == 100)
-    rgba = np.zeros((40, 40, 4))
-    rgba[:, :20] = (255, 0, 0, 255)  # left half opaque red, right half fully transparent
-    out = training.decode_photo(_png(rgba, mode="RGBA"), (40, 40))
-    np.testing.assert_array_equal(out[5, 2], [255, 0, 0])
-    np.testing.assert_array_equal(out[5, 35], [255, 255, 255])  # transparency laid on white
+def test_empty_and_truncated_uploads_get_a_message():
+    upload = _classifier()
+    assert upload.classify(b"", "nothing.jpg") is None and "no image data" in upload.error
+    data = (ASSETS / "cat_chelsea.jpg").read_bytes()
+    assert upload.classify(data[: len(data) // 3], "half.jpg") is None and "not an image" in upload.error
+    assert "half.jpg" in upload.message.value
 
 
-def test_an_odd_shaped_photo_is_resized_to_the_model_input():
-    tall = training.decode_photo(_png(np.zeros((300, 50, 3))), (24, 32))
-    assert tall.shape == (24, 32, 3)
-
-
-def test_a_model_with_other_classes_is_reported():
-    upload = widgets.PhotoClassifier(_model(), ["a", "b", "c"])
-    upload.classify((ASSETS / "cat_chelsea.jpg").read_bytes())
-    assert "3 class names" in upload.error
+def test_a_model_with_other_classes_is_refused_at_construction():
+    with pytest.raises(ValueError, match=r"the model gives 2 class probabilities but 3 class names.*one name per class"):
+        _classifier(["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"the model gives 3 class probabilities but 2 class names"):
+        widgets.PhotoClassifier(lambda image: np.array([0.2, 0.3, 0.5]), SIZE, CLASSES)
+    with pytest.raises(ValueError, match=r"image_size must be \(height, width\)"):
+        widgets.PhotoClassifier(_predict, 160, CLASSES)

@@ -1,4 +1,4 @@
-"""Check cnnviz.explain on hand-built models whose answers are known: no training, weights set by hand."""
+"""Check cnnviz.attribution on hand-built models whose answers are known: no training, weights set by hand."""
 import matplotlib
 
 matplotlib.use("agg")
@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
-from cnnviz import explain, plots, widgets  # noqa: E402
+from cnnviz import attribution, fields as rf, ops, plots, widgets  # noqa: E402
 
 H = W = 8
 LEFT = np.zeros((H, W), dtype="float32")
@@ -67,7 +67,7 @@ def photo():
 
 def test_gradcam_lights_the_left_half_only(photo):
     model = left_half_model()
-    result = explain.grad_cam(model, photo)
+    result = attribution.grad_cam(model, photo)
     assert result.layer == "left_half"                  # the last map before global pooling
     assert result.classes.tolist() == [1]               # 2*red - green > 0: the model says class 1
     cam = result.maps[0]
@@ -78,7 +78,7 @@ def test_gradcam_lights_the_left_half_only(photo):
 
 def test_gradcam_matches_the_hand_computation(photo):
     model = left_half_model()
-    result = explain.grad_cam(model, photo)
+    result = attribution.grad_cam(model, photo)
     # score z = 2*mean(A0) - mean(A1): d z / d A_k(i, j) = w_k / 64 everywhere, so alpha_k = w_k / 64
     np.testing.assert_allclose(result.weights[0], [2 / 64, -1 / 64], rtol=1e-6)
     maps = photo[..., :2] * LEFT[..., None]
@@ -90,7 +90,7 @@ def test_gradcam_matches_the_hand_computation(photo):
 
 def test_gradcam_other_class_of_a_sigmoid_scores_minus_the_logit(photo):
     model = left_half_model()
-    one, zero = explain.grad_cam(model, photo, class_index=1), explain.grad_cam(model, photo, class_index=0)
+    one, zero = attribution.grad_cam(model, photo, class_index=1), attribution.grad_cam(model, photo, class_index=0)
     np.testing.assert_allclose(zero.weights, -one.weights, rtol=1e-6)   # gradient of -z = -(gradient of z)
     signed = np.einsum("hwc,c->hw", photo[..., :2] * LEFT[..., None], one.weights[0])
     np.testing.assert_allclose(one.maps[0] - zero.maps[0], signed, rtol=1e-5, atol=1e-8)  # relu(S) - relu(-S) = S
@@ -101,26 +101,26 @@ def test_gradcam_other_class_of_a_sigmoid_scores_minus_the_logit(photo):
 def test_gradcam_weights_whole_channels_occlusion_does_not(photo):
     """Taken before the layer that drops the right half, Grad-CAM lights the right half too; occlusion never does."""
     model = left_half_model()
-    result = explain.grad_cam(model, photo, layer_name="features")
+    result = attribution.grad_cam(model, photo, layer_name="features")
     # d z / d A_k is w_k / 64 on the left half and 0 on the right: its mean over the map is w_k / 128
     np.testing.assert_allclose(result.weights[0], [2 / 128, -1 / 128], rtol=1e-6)
     cam = result.maps[0]
     assert np.all(cam[:, W // 2:] > 0)
-    drops = explain.occlusion(model, photo, patch=4, stride=4, fill=0.0).drop
+    drops = attribution.occlusion(model, photo, patch=4, stride=4, fill=0.0).drop
     assert np.all(drops[:, 1] == 0) and np.all(drops[:, 0] > 0)
 
 
 def test_gradcam_softmax_lights_the_stripe_of_each_class():
     model = stripes_model()
     images = np.stack([stripes_image(bright=c) for c in range(3)])
-    predicted = explain.grad_cam(model, images)
+    predicted = attribution.grad_cam(model, images)
     assert predicted.classes.tolist() == [0, 1, 2]
     for c in range(3):
-        cam = explain.grad_cam(model, images[0], class_index=c).maps[0]
+        cam = attribution.grad_cam(model, images[0], class_index=c).maps[0]
         lit = np.zeros((9, 9), bool)
         lit[:, 3 * c:3 * c + 3] = True
         assert np.all(cam[lit] > 0) and np.all(cam[~lit] == 0), f"class {c}"
-    per_image = explain.grad_cam(model, images, class_index=[2, 2, 0])
+    per_image = attribution.grad_cam(model, images, class_index=[2, 2, 0])
     assert per_image.classes.tolist() == [2, 2, 0]
     assert np.all(per_image.maps[2][:, :3] > 0) and np.all(per_image.maps[0][:, :6] == 0)
 
@@ -133,29 +133,29 @@ def test_gradcam_reads_logits_behind_an_activation_layer():
     model = keras.Model(inputs, layers.Activation("softmax")(x))
     model.get_layer("colours").set_weights([np.eye(3, dtype="float32").reshape(1, 1, 3, 3)])
     model.get_layer("scores").set_weights([np.eye(3, dtype="float32")])
-    result = explain.grad_cam(model, stripes_image(bright=1), class_index=1)
+    result = attribution.grad_cam(model, stripes_image(bright=1), class_index=1)
     np.testing.assert_allclose(result.weights[0], [0, 1 / 81, 0], rtol=1e-5, atol=1e-9)  # 1/81: d mean / d cell
 
 
 def test_gradcam_bad_input_gets_clear_errors(photo):
     model = left_half_model()
     with pytest.raises(ValueError, match="class_index 2 is not a class"):
-        explain.grad_cam(model, photo, class_index=2)
+        attribution.grad_cam(model, photo, class_index=2)
     with pytest.raises(ValueError, match="do not match the model's input"):
-        explain.grad_cam(model, np.zeros((9, 9, 3)))
+        attribution.grad_cam(model, np.zeros((9, 9, 3)))
     with pytest.raises(ValueError, match="no layer named"):
-        explain.grad_cam(model, photo, layer_name="nope")
+        attribution.grad_cam(model, photo, layer_name="nope")
     headless = keras.Model(model.inputs[0], model.get_layer("left_half").output)
     pooled = keras.Model(headless.inputs[0], layers.GlobalAveragePooling2D()(headless.outputs[0]))
     with pytest.raises(ValueError, match="ending in a Dense layer"):
-        explain.grad_cam(pooled, photo)
+        attribution.grad_cam(pooled, photo)
 
 
 # ----------------------------------------------------------------------- occlusion
 
 def test_occlusion_of_the_right_half_changes_nothing(photo):
     model = left_half_model()
-    result = explain.occlusion(model, photo, patch=2, stride=2, fill=0.0)
+    result = attribution.occlusion(model, photo, patch=2, stride=2, fill=0.0)
     assert result.class_index == 1
     assert result.drop.shape == (4, 4)
     assert np.all(result.drop[:, 2:] == 0)             # the model never looks there
@@ -173,7 +173,7 @@ def test_occlusion_with_a_plain_function_known_answer():
         p = batch[:, 3, 5, 0]
         return np.stack([1 - p, p], axis=1)
 
-    result = explain.occlusion(predict, image, patch=3, stride=3, fill=0.5, batch_size=5)
+    result = attribution.occlusion(predict, image, patch=3, stride=3, fill=0.5, batch_size=5)
     assert result.rows.tolist() == [0, 3, 6, 7] and result.cols.tolist() == [0, 3, 6, 7]  # last patch on the edge
     expected = np.zeros((4, 4))
     expected[1, 1] = 0.9 - 0.5                       # the patch at rows 3-5, cols 3-5 covers (3, 5)
@@ -188,35 +188,19 @@ def test_occlusion_with_a_plain_function_known_answer():
 
 def test_occluded_batch_and_patch_starts():
     image = np.arange(16, dtype="float32").reshape(4, 4, 1)
-    batch = explain.occluded_batch(image, np.array([0, 2]), np.array([2, 0]), 2, -1)
+    batch = attribution.occluded_batch(image, np.array([0, 2]), np.array([2, 0]), 2, -1)
     assert batch.shape == (2, 4, 4, 1)
     assert np.all(batch[0, :2, 2:] == -1) and np.all(batch[1, 2:, :2] == -1)
     assert (batch == -1).sum() == 8 and np.all(batch[0, 2:] == image[2:])
-    assert explain.patch_starts(8, 4, 4).tolist() == [0, 4]
+    assert attribution.patch_starts(8, 4, 4).tolist() == [0, 4]
     with pytest.raises(ValueError, match="larger than the image"):
-        explain.patch_starts(4, 5, 1)
+        attribution.patch_starts(4, 5, 1)
     with pytest.raises(ValueError, match="stride must be a whole number"):
-        explain.patch_starts(4, 2, 0)
+        attribution.patch_starts(4, 2, 0)
 
 
 # ------------------------------------------------------------------ receptive fields
 
-def test_receptive_fields_by_hand():
-    fields = explain.receptive_fields([("conv", 3, 1), ("conv", 3, 1), ("pool", 2, 2), ("conv", 3, 1)], (32, 32))
-    assert [f["rf"][0] for f in fields] == [3, 5, 6, 10]
-    assert [f["jump"][0] for f in fields] == [1, 1, 2, 2]
-    assert [f["out"][0] for f in fields] == [30, 28, 14, 12]
-    assert [f["start"][0] for f in fields] == [1, 2, 2.5, 4.5]   # centre of unit (0, 0)'s window
-
-
-def test_receptive_fields_of_seed004_network():
-    """Seed 004's CIFAR-10 stack: conv3 same, conv3, pool2, conv3 same, pool2, conv3, pool2."""
-    specs = [("conv", 3, 1, "same"), ("conv", 3, 1), ("pool", 2, 2), ("conv", 3, 1, "same"), ("pool", 2, 2),
-             ("conv", 3, 1), ("pool", 2, 2), ("global",)]
-    fields = explain.receptive_fields(specs, (32, 32))
-    assert [f["rf"][0] for f in fields[:-1]] == [3, 5, 6, 10, 12, 20, 24]
-    assert [f["out"][0] for f in fields[:-1]] == [32, 30, 15, 15, 7, 5, 2]
-    assert fields[-1]["whole"] and not fields[-2]["whole"]
 
 
 def test_receptive_fields_from_a_keras_model_agree_with_autodiff():
@@ -231,7 +215,7 @@ def test_receptive_fields_from_a_keras_model_agree_with_autodiff():
     for layer in model.layers:
         if isinstance(layer, layers.Conv2D):
             layer.set_weights([np.ones_like(layer.get_weights()[0]), np.zeros(1, "float32")])
-    fields = explain.model_receptive_fields(model)
+    fields = attribution.model_receptive_fields(model)
     assert [fields[n]["rf"] for n in ("c1", "r1", "c2", "p1", "c3")] == [(3, 3), (3, 3), (5, 5), (7, 7), (15, 7)]
     assert fields["flat"]["whole"]
     image = tf.ones((1, 13, 13, 1))
@@ -241,7 +225,7 @@ def test_receptive_fields_from_a_keras_model_agree_with_autodiff():
             tape.watch(image)
             unit = sub(image)[0, row, col, 0]
         grad = tape.gradient(unit, image).numpy()[0, ..., 0]
-        top, left, bottom, right = explain.receptive_box(fields[name], row, col, (13, 13))
+        top, left, bottom, right = rf.receptive_box(fields[name], row, col, (13, 13))
         box = np.zeros((13, 13), bool)
         box[top:bottom, left:right] = True
         np.testing.assert_array_equal(grad != 0, box, err_msg=f"{name} unit ({row}, {col})")
@@ -253,31 +237,24 @@ def test_receptive_fields_follow_a_residual_branch():
     b = layers.Conv2D(2, 3, padding="same", name="b")(a)
     c = layers.Add(name="add")([a, b])
     model = keras.Model(inputs, layers.MaxPooling2D(name="pool")(c))
-    fields = explain.model_receptive_fields(model)
+    fields = attribution.model_receptive_fields(model)
     assert fields["add"]["rf"] == (5, 5) and fields["pool"]["rf"] == (6, 6) and fields["pool"]["channels"] == 2
 
 
-def test_receptive_fields_bad_input():
-    with pytest.raises(ValueError, match="kind must be one of"):
-        explain.receptive_fields([("dense", 3, 1)], (8, 8))
-    with pytest.raises(ValueError, match="kernel must be a whole number"):
-        explain.receptive_fields([("conv", 0, 1)], (8, 8))
-    model = keras.Sequential([keras.Input((8, 8, 3)), layers.Resizing(4, 4)])
-    with pytest.raises(ValueError, match="cannot follow the receptive field through layer"):
-        explain.model_receptive_fields(model)
-    fields = explain.receptive_fields([("conv", 3, 1)], (8, 8))
-    with pytest.raises(ValueError, match="outside layer"):
-        explain.receptive_box(fields[0], 6, 0, (8, 8))
+def test_model_receptive_fields_refuse_a_layer_that_resizes():
+    model = keras.Sequential([keras.Input((8, 8, 3)), layers.Resizing(4, 4, name="shrink")])
+    with pytest.raises(ValueError, match="cannot follow the receptive field through layer 'shrink'"):
+        attribution.model_receptive_fields(model)
 
 
 def test_describe_fields_and_gradcam_layer():
     model = keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(4, 3, name="c1"), layers.BatchNormalization(name="bn"),
                               layers.ReLU(name="act"), layers.MaxPooling2D(name="pool"), layers.Flatten(name="flat"),
                               layers.Dense(2, activation="softmax", name="out")])
-    text = explain.describe_fields(explain.model_receptive_fields(model).values())
+    text = rf.describe_fields(attribution.model_receptive_fields(model).values())
     assert "30x30x4" in text and "3x3" in text and "15x15x4" in text and "whole image" in text and "900 values" in text
-    assert explain.gradcam_layer(model) == "act"
-    assert explain.conv_layers(model) == ["c1", "pool"]
+    assert attribution.gradcam_layer(model) == "act"
+    assert attribution.conv_layers(model) == ["c1", "pool"]
 
 
 # ------------------------------------------------------------ filters and top images
@@ -286,21 +263,21 @@ def test_filters_as_images_keep_zero_grey():
     kernel = np.zeros((2, 2, 3, 2))
     kernel[0, 0, 0, 0], kernel[1, 1, 2, 0] = 2.0, -1.0
     kernel[0, 1, 1, 1] = 0.5
-    images = explain.filters_as_images(kernel)
+    images = attribution.filters_as_images(kernel)
     assert images.shape == (2, 2, 2, 3)
     assert images[0, 0, 0, 0] == 1.0 and images[0, 1, 1, 2] == 0.25 and images[0, 0, 1, 1] == 0.5
     assert images[1, 0, 1, 1] == 1.0                      # each filter scaled by its own largest weight
-    assert explain.filters_as_images(kernel, per_filter=False)[1, 0, 1, 1] == 0.625
+    assert attribution.filters_as_images(kernel, per_filter=False)[1, 0, 1, 1] == 0.625
     with pytest.raises(ValueError, match="kh, kw, channels, filters"):
-        explain.filters_as_images(np.zeros((3, 3)))
+        attribution.filters_as_images(np.zeros((3, 3)))
 
 
 def test_top_k_known_answer():
-    assert explain.top_k([0.1, 5, 3, 5, -2], 3).tolist() == [1, 3, 2]
+    assert attribution.top_k([0.1, 5, 3, 5, -2], 3).tolist() == [1, 3, 2]
     with pytest.raises(ValueError, match="k must be a whole number from 1 to 5"):
-        explain.top_k([0.1, 5, 3, 5, -2], 6)
+        attribution.top_k([0.1, 5, 3, 5, -2], 6)
     with pytest.raises(ValueError, match="non-empty 1-D"):
-        explain.top_k([], 1)
+        attribution.top_k([], 1)
 
 
 def test_top_activating_finds_the_greenest_images():
@@ -309,16 +286,16 @@ def test_top_activating_finds_the_greenest_images():
     images = rng.uniform(0, 0.5, (12, 9, 9, 3)).astype("float32")
     images[[7, 2, 9], ..., 1] += np.array([0.9, 0.6, 0.3], dtype="float32")[:, None, None]
     images[7, 4, 6, 1] = 5.0                       # the brightest green pixel of image 7
-    top = explain.top_activating(model, images, "colours", channel=1, k=3)
+    top = attribution.top_activating(model, images, "colours", channel=1, k=3)
     assert top.indices.tolist() == [7, 2, 9]
     np.testing.assert_allclose(top.scores[1], images[2, ..., 1].mean(), rtol=1e-6)
     assert top.boxes[0] == (4, 6, 5, 7)            # a 1x1 receptive field at the peak
     with pytest.raises(ValueError, match="pick a channel from 0 to 2"):
-        explain.top_activating(model, images, "colours", channel=3)
+        attribution.top_activating(model, images, "colours", channel=3)
 
 
 def test_first_conv_kernel():
-    kernel = explain.first_conv_kernel(stripes_model())
+    kernel = attribution.first_conv_kernel(stripes_model())
     np.testing.assert_array_equal(kernel, np.eye(3).reshape(1, 1, 3, 3))
 
 
@@ -327,30 +304,30 @@ def test_first_conv_kernel():
 def test_resize_map_matches_tensorflow_bilinear():
     rng = np.random.default_rng(2)
     values = rng.normal(size=(3, 5))
-    ours = explain.resize_map(values, (12, 10))
+    ours = ops.resize_map(values, (12, 10))
     theirs = tf.image.resize(values[None, ..., None], (12, 10), method="bilinear").numpy()[0, ..., 0]
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(explain.resize_map([[0.0, 1.0]], (1, 4)), [[0, 0.25, 0.75, 1]])
+    np.testing.assert_allclose(ops.resize_map([[0.0, 1.0]], (1, 4)), [[0, 0.25, 0.75, 1]])
 
 
 def test_normalise():
-    np.testing.assert_allclose(explain.normalise([[0, 2], [1, 4]]), [[0, 0.5], [0.25, 1]])
-    assert not explain.normalise(np.zeros((2, 2))).any()
+    np.testing.assert_allclose(ops.normalise([[0, 2], [1, 4]]), [[0, 0.5], [0.25, 1]])
+    assert not ops.normalise(np.zeros((2, 2))).any()
 
 
 # -------------------------------------------------------------------- plots and widget
 
 def test_plots_draw_what_was_computed(photo):
     model = left_half_model()
-    cam = explain.grad_cam(model, photo)
+    cam = attribution.grad_cam(model, photo)
     ax = plots.gradcam_overlay(photo, cam.maps[0], title="class 1")
     heat = ax.images[-1].get_array()
     assert heat.shape == (H, W) and np.all(heat[:, W // 2:] == 0) and heat.max() == pytest.approx(1.0)
-    ax = plots.occlusion_overlay(photo, explain.occlusion(model, photo, patch=4, stride=4, fill=0.0))
+    ax = plots.occlusion_overlay(photo, attribution.occlusion(model, photo, patch=4, stride=4, fill=0.0))
     assert ax.images[-1].get_array().shape == (H, W)
-    ax = plots.filter_mosaic(explain.filters_as_images(np.ones((3, 3, 3, 5))), ncols=4)
+    ax = plots.filter_mosaic(attribution.filters_as_images(np.ones((3, 3, 3, 5))), ncols=4)
     assert ax.images[-1].get_array().shape == (2 * 4 + 1, 4 * 4 + 1, 3)
-    top = explain.top_activating(stripes_model(), np.stack([stripes_image(c) for c in range(3)]), "colours", 0, k=2)
+    top = attribution.top_activating(stripes_model(), np.stack([stripes_image(c) for c in range(3)]), "colours", 0, k=2)
     axes = plots.top_gallery(np.stack([stripes_image(c) for c in range(3)]), top)
     assert len(axes) == 2 and len(axes[0].patches) == 1
     plt.close("all")
@@ -358,7 +335,7 @@ def test_plots_draw_what_was_computed(photo):
 
 def test_activations_through_depth_titles():
     model = keras.Sequential([keras.Input((12, 12, 3)), layers.Conv2D(4, 3, name="c1"), layers.MaxPooling2D(name="p1")])
-    fields = explain.model_receptive_fields(model)
+    fields = attribution.model_receptive_fields(model)
     fmaps = {"c1": np.random.rand(10, 10, 4), "p1": np.random.rand(5, 5, 4)}
     axes = plots.activations_through_depth(fmaps, fields, channels=3)
     assert axes.shape == (2, 3)
@@ -370,22 +347,33 @@ def test_activations_through_depth_titles():
 def test_gradcam_explorer_widget():
     model = stripes_model()
     images = np.stack([stripes_image(c) for c in range(3)])
-    explorer = widgets.GradCamExplorer(model, images, ["red", "green", "blue"])
+    explorer = widgets.GradCamExplorer(images, ["red", "green", "blue"], **attribution.explorer_hooks(model))
     assert explorer.error == "" and explorer.cls.value == "predicted"
     assert "red" in explorer.text and explorer.cam.shape == (9, 9)
     explorer.image.value = 2
     assert "blue" in explorer.text and np.all(explorer.cam[:, 6:] > 0) and np.all(explorer.cam[:, :6] == 0)
     explorer.cls.value = "green"
     assert np.all(explorer.cam[:, 3:6] > 0) and np.all(explorer.cam[:, 6:] == 0) and "green" in explorer.text
+    np.testing.assert_allclose(explorer.cam, attribution.grad_cam(model, images[2], class_index=1).maps[0])
     assert explorer.layer.options == ("colours",)
     explorer.occlusion.value = True
     assert explorer.error == "" and explorer.drop is not None
+    np.testing.assert_allclose(explorer.drop, attribution.occlusion(model, images[2], patch=2, stride=1, class_index=1).drop)
 
 
-def test_gradcam_explorer_shows_errors():
+def test_explorer_hooks_offer_the_maps_before_global_pooling():
+    hooks = attribution.explorer_hooks(left_half_model())
+    assert hooks["layers"] == ["features", "left_half"] and hooks["layer"] == "left_half"
+    assert set(hooks["fields"]) >= {"features", "left_half"}
+
+
+def test_gradcam_explorer_checks_the_class_names_at_construction():
     model = stripes_model()
-    explorer = widgets.GradCamExplorer(model, np.stack([stripes_image(0)]), ["red", "green"])
-    assert "class names" in explorer.error and "ValueError" in explorer.status.value
+    hooks = attribution.explorer_hooks(model)
+    with pytest.raises(ValueError, match=r"the model gives 3 class probabilities but 2 class names"):
+        widgets.GradCamExplorer(np.stack([stripes_image(0)]), ["red", "green"], **hooks)
+    with pytest.raises(ValueError, match=r"the model gives 2 class probabilities but 3 class names"):
+        widgets.GradCamExplorer(np.zeros((1, H, W, 3)), ["cat", "dog", "bird"], **attribution.explorer_hooks(left_half_model()))
 
 
 def test_brightness_share():
@@ -393,42 +381,10 @@ def test_brightness_share():
     kernel[0, 0, :, 0] = [1, 1, 1]          # the same on R, G, B: all brightness
     kernel[0, 0, :, 1] = [1, -1, 0]         # sums to 0 over channels: all colour
     kernel[0, 0, :, 2] = [2, 1, 0]          # mean 1 (3 alike), deviations 1, 0, 1
-    np.testing.assert_allclose(explain.brightness_share(kernel), [1, 0, 3 / 5])
+    np.testing.assert_allclose(attribution.brightness_share(kernel), [1, 0, 3 / 5])
 
 
-def test_exercises_of_notebook07():
-    from cnnviz import exercises
-    assert exercises.check("07.1", 20, verbose=False) and not exercises.check("07.1", 12, verbose=False)
-    assert exercises.check("07.2", 8, verbose=False) and not exercises.check("07.2", 4, verbose=False)
-    assert exercises.check("07.3", 49, verbose=False) and not exercises.check("07.3", 64, verbose=False)
 
-
-def test_gradcam_on_a_saved_and_reloaded_sequential_model(tmp_path):
-    """A reloaded Sequential keeps outputs of several partial graphs; Grad-CAM must still find the gradient."""
-    model = keras.Sequential([keras.Input((9, 9, 3)), layers.Conv2D(3, 1, use_bias=False, activation="relu", name="colours"),
-                              layers.Dropout(0.5), layers.GlobalAveragePooling2D(), layers.Dense(3, activation="softmax", name="head")])
-    model.get_layer("colours").set_weights([np.eye(3, dtype="float32").reshape(1, 1, 3, 3)])
-    model.get_layer("head").set_weights([10 * np.eye(3, dtype="float32"), np.zeros(3, "float32")])
-    model.save(tmp_path / "stripes.keras")
-    loaded = explain.load_model(tmp_path / "stripes.keras")
-    cam = explain.grad_cam(loaded, stripes_image(bright=2)).maps[0]
-    assert np.all(cam[:, 6:] > 0) and np.all(cam[:, :6] == 0)
-
-
-def test_load_model_reads_back_random_shear(tmp_path):
-    from cnnviz import models
-    inputs = keras.Input((16, 16, 3))
-    x = models.augmentation(seed=1)(inputs)
-    outputs = layers.Dense(1, activation="sigmoid")(layers.GlobalAveragePooling2D()(layers.Conv2D(2, 3, name="c")(x)))
-    model = keras.Model(inputs, outputs)
-    model.save(tmp_path / "augmented.keras")
-    with pytest.raises(TypeError, match="RandomShear"):  # the Keras bug worked around (remove this when fixed)
-        keras.models.load_model(tmp_path / "augmented.keras")
-    before = keras.layers.RandomShear.__dict__.get("from_config")
-    loaded = explain.load_model(tmp_path / "augmented.keras")
-    image = np.random.default_rng(0).uniform(0, 255, (2, 16, 16, 3)).astype("float32")
-    np.testing.assert_allclose(loaded(image, training=False), model(image, training=False), rtol=1e-6)
-    assert keras.layers.RandomShear.__dict__.get("from_config") is before  # Keras is left as it was
 
 
 def test_selective_channels_put_the_dead_filter_last():
@@ -437,18 +393,4 @@ def test_selective_channels_put_the_dead_filter_last():
     images[..., 0] = np.array([0.5, 0.6, 0.5, 0.6])[:, None, None]  # red: a little spread
     images[[0, 2], ..., 1] = 1.0                              # green: on in two images, off in two
     images[..., 2] = -1.0                                     # blue: negative, so ReLU keeps it dead at 0
-    assert explain.selective_channels(model, images, "colours").tolist() == [1, 0, 2]
-
-
-def test_save_model_never_lets_a_quick_run_replace_a_saved_model(tmp_path, monkeypatch):
-    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path))
-    model = keras.Sequential([keras.Input((2,)), layers.Dense(1, name="head")])
-    monkeypatch.setenv("CNNVIZ_MODE", "quick")
-    assert "saved the quick-mode model" in explain.save_model(model, "demo")
-    path = explain.saved_model_path("demo")
-    assert path == tmp_path / "models" / "demo.keras" and path.exists()
-    first = path.stat().st_mtime_ns
-    assert "kept" in explain.save_model(model, "demo") and path.stat().st_mtime_ns == first
-    monkeypatch.setenv("CNNVIZ_MODE", "class")
-    assert "saved the class-mode model" in explain.save_model(model, "demo")
-    assert explain.load_model(path).count_params() == model.count_params()
+    assert attribution.selective_channels(model, images, "colours").tolist() == [1, 0, 2]
