@@ -203,7 +203,7 @@ def highlight(ax, row, col, size=3, color="gold", lw=3):
     return patch
 
 
-def conv_step(image, kernel, row, col, fmap, axes=None, fmt="{:.2f}"):
+def conv_step(image, kernel, row, col, fmap, axes=None, fmt="{:.2f}", fontsize=8):
     """Draw one convolution step: the image with the window, the kernel, the products and the map so far.
 
     ``fmap`` is the feature map filled up to this step (NaN where the window has not been yet).
@@ -214,11 +214,11 @@ def conv_step(image, kernel, row, col, fmap, axes=None, fmt="{:.2f}"):
     window = image[row:row + k, col:col + k]
     if axes is None:
         _, axes = plt.subplots(1, 4, figsize=(13, 3.4), gridspec_kw={"width_ratios": [9, 3.6, 3.6, 7]})
-    image_grid(image, ax=axes[0], title="image and window")
+    heatmap(image, ax=axes[0], fmt="{:g}", cmap="gray_r", title="image and window", fontsize=fontsize)
     highlight(axes[0], row, col, k)
-    heatmap(kernel, ax=axes[1], fmt="{:g}", title="kernel")
-    heatmap(window * kernel, ax=axes[2], fmt="{:g}", title="window x kernel")
-    heatmap(fmap, ax=axes[3], fmt=fmt, title="feature map so far")
+    heatmap(kernel, ax=axes[1], fmt="{:g}", title="kernel", fontsize=fontsize)
+    heatmap(window * kernel, ax=axes[2], fmt="{:g}", title="window x kernel", fontsize=fontsize)
+    heatmap(fmap, ax=axes[3], fmt=fmt, title="feature map so far", fontsize=fontsize)
     highlight(axes[3], row, col, 1, lw=2)
     return axes
 
@@ -324,7 +324,7 @@ def windows2d(n, kernel, stride=1, padding=0, axes=None):
         if group:
             _boxes(ax_in, [(c, r, 1, 1) for r, c in group], facecolors=face, edgecolors="grey", hatch=hatch,
                    linewidths=0.6)
-    fontsize = 9 if span <= 12 else 7
+    fontsize = 10 if span <= 12 else 8
     if zero:
         labels_at(ax_in, [(c + 0.5, r + 0.5) for r, c in zero], ["0"] * len(zero), colors="grey", fontsize=fontsize)
     edge = [(i + pad + 0.5, -0.5) for i in range(n)] + [(-0.6, i + pad + 0.5) for i in range(n)]
@@ -346,7 +346,7 @@ def windows2d(n, kernel, stride=1, padding=0, axes=None):
     colored = {rc: color for rc, color in picks.values()}
     _boxes(ax_out, [(c, r, 1, 1) for r in range(out) for c in range(out)],
            facecolors=[colored.get((r, c), "white") for r in range(out) for c in range(out)], edgecolors="grey")
-    ofont = 9 if out <= 8 else 7
+    ofont = 10 if out <= 8 else 8
     labels_at(ax_out, [(i + 0.5, -0.5) for i in range(out)] + [(-0.6, i + 0.5) for i in range(out)],
               [str(i) for i in range(out)] * 2, fontsize=ofont)
     ax_out.set_xlim(-1.3, max(out, 4) + 0.2)

@@ -207,7 +207,7 @@ class ConvolutionExplorer(_FigureWidget):
             self._axes = self.figure.subplots(1, 4, gridspec_kw={"width_ratios": [image.shape[1], k + 0.6, k + 0.6,
                                                                                  full.shape[1]]})
             self.figure.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.86, wspace=0.12)
-            plots.conv_step(image, kernel, row, col, self.fmap, axes=self._axes, fmt=xo.ninths)
+            plots.conv_step(image, kernel, row, col, self.fmap, axes=self._axes, fmt=xo.ninths, fontsize=10)
             self._window_box = self._axes[0].patches[-1]
             self._cell_box = self._axes[3].patches[-1]
         else:
