@@ -227,8 +227,9 @@ def _cross_without_centre_on_x_centre():
     return ops.conv2d(xo.X, kernel, reduce="mean")[3, 3]
 
 
-@exercise("02.7", hint="the kernel reads the same pixels as before, one column further right: "
-                       "give (row, column) of the cell the value moved to.")
+@exercise("02.7", hint="every window reads the same nine pixels as before, wherever those pixels are now; compare "
+                       "conv2d_by_hand(xo.X, f1) with conv2d_by_hand(xo.shift(xo.X, 0, 1), f1): where did the value "
+                       "of row 2, column 2 go?")
 def _where_a_value_moves_after_a_shift():
     xo = _xo()
     before = ops.conv2d(xo.X, xo.FILTERS["diagonal \\"], reduce="mean")
