@@ -277,6 +277,15 @@ def top_arc_response(kernel):
 
     Responses are the X/O network's averaged convolution values after ReLU; the top arc is
     the first two rows of the O's 7x7 map (windows whose top row is image row 0 or 1).
+
+    Args:
+        kernel: a 3x3 array of numbers.
+
+    Returns:
+        Two floats; exercise 03.5 wants the first larger.
+
+    Raises:
+        ValueError: if ``kernel`` is not 3x3 finite numbers.
     """
     xo = _xo()
     k = _kernel_3x3(kernel)
@@ -294,7 +303,16 @@ def _kernel_for_the_top_arc(kernel):
 
 
 def pooling_covers(size, stride, padding, n=7):
-    """Return (output side, True if the windows do not overlap and every one of the n cells is in a window)."""
+    """Return (output side, True if the windows do not overlap and every one of the n cells is in a window).
+
+    Args:
+        size, stride: the pooling window's side and stride.
+        padding: 'valid' or 'same'.
+        n: the side of the map pooled.
+
+    Returns:
+        (whole number, bool).
+    """
     out = ops.output_size(n, size, stride, padding, strict=False)
     before = ops.same_padding(n, size, stride)[0] if padding == "same" else 0
     covered = np.zeros(n, dtype=int)
@@ -357,7 +375,15 @@ def _x_without_the_xs_pixels(pad):
 
 
 def momentum_comparison(x, y, steps=100, lr=0.1, kind="squared"):
-    """Return the training loss after ``steps`` steps with momentum 0.9 and with momentum 0 (plain descent)."""
+    """Return the training loss after ``steps`` steps with momentum 0.9 and with momentum 0 (plain descent).
+
+    Args:
+        x, y: the training set (``learn.make_dataset()``).
+        steps, lr, kind: as for ``learn.train``.
+
+    Returns:
+        {0.9: final loss, 0.0: final loss}.
+    """
     from cnnviz import learn
 
     return {m: learn.train(x, y, steps=steps, lr=lr, momentum=m, kind=kind)[1]["loss"][-1] for m in (0.9, 0.0)}

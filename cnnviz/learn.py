@@ -53,15 +53,30 @@ def make_dataset(shifts=1, noisy=3, flips=3, thick=True, seed=0, shifted=True):
 def make_test_set(n=20, flips=4, seed=1):
     """Return (x, y): ``n`` noisy copies of each letter, none of them an image of ``make_dataset()``.
 
-    Each copy is the X or the O moved by at most one pixel with ``flips`` random pixels flipped:
-    the training set's noisy copies flip 3, so no test image can be a training image
-    (``overlap`` checks it).
+    Each copy is the X or the O moved by at most one pixel with ``flips`` random pixels flipped;
+    the training set's noisy copies flip 3 and its other images none, so with the defaults no
+    test image is a training image (``overlap`` checks it).
+
+    Args:
+        n: copies per letter.
+        flips: pixels flipped in each copy.
+        seed: the random seed of the copies (the training set uses 0).
+
+    Returns:
+        ``x`` (2n, 9, 9) of +1/-1 and ``y`` (2n,), the X's copies first.
     """
     return make_dataset(noisy=n, flips=flips, seed=seed, shifted=False, thick=False)
 
 
 def overlap(x_a, x_b):
-    """Return how many images of ``x_b`` are also in ``x_a`` (pixel for pixel)."""
+    """Return how many images of ``x_b`` are also in ``x_a`` (pixel for pixel).
+
+    Args:
+        x_a, x_b: stacks of images (N, H, W).
+
+    Returns:
+        A whole number, 0 when the two sets share no image.
+    """
     seen = {np.asarray(image, dtype=float).tobytes() for image in x_a}
     return sum(np.asarray(image, dtype=float).tobytes() in seen for image in x_b)
 
@@ -69,7 +84,15 @@ def overlap(x_a, x_b):
 # ---------------------------------------------------------------- parameters
 
 def init_params(n_filters=3, seed=0):
-    """Return random starting weights: filters uniform in [-1, 1], small dense weights, zero bias."""
+    """Return random starting weights: filters uniform in [-1, 1], small dense weights, zero bias.
+
+    Args:
+        n_filters: how many 3x3 filters.
+        seed: the random seed.
+
+    Returns:
+        {"filters": (n_filters, 3, 3), "weights": (2, 4 n_filters), "bias": (2,)}.
+    """
     rng = np.random.default_rng(seed)
     return {"filters": rng.uniform(-1, 1, (n_filters, 3, 3)),
             "weights": rng.normal(0, 0.1, (len(CLASSES), 4 * n_filters)),
@@ -77,7 +100,12 @@ def init_params(n_filters=3, seed=0):
 
 
 def hand_params():
-    """Return Ali (2019)'s hand-made network as parameters: its three filters, and votes as dense weights."""
+    """Return Ali (2019)'s hand-made network as parameters: its three filters, and votes as dense weights.
+
+    Returns:
+        The dict of ``init_params``: the weights of each class are 1 / (number of voting
+        positions) at its voting positions and 0 elsewhere, so its scores are ``xo.votes``.
+    """
     filters = np.stack(list(xo.FILTERS.values()))
     vectors = xo.class_vectors()
     weights = np.stack([xo.vote_mask(vectors[c]) / xo.vote_mask(vectors[c]).sum() for c in CLASSES])
@@ -107,7 +135,19 @@ def _unpool(dout, idx, shape):
 
 
 def forward(params, x):
-    """Run images ``x`` (N, 9, 9) through the network; return class probabilities and a cache for ``backward``."""
+    """Run images ``x`` through the network; return class probabilities and a cache for ``backward``.
+
+    Args:
+        params: {"filters", "weights", "bias"} as ``init_params`` returns them.
+        x: images (N, 9, 9), or one image (9, 9).
+
+    Returns:
+        (probs, cache): probabilities (N, 2) in the order of ``CLASSES``, and every intermediate
+        (conv, relu, pool1, pool2 with the winners of each max, vector, scores).
+
+    Raises:
+        ValueError: if ``x`` is not (N, H, W) or (H, W).
+    """
     x = np.asarray(x, dtype=float)
     if x.ndim == 2:
         x = x[None]
@@ -128,7 +168,19 @@ def forward(params, x):
 
 
 def loss(probs, y, kind="cross_entropy"):
-    """Return the mean loss over the batch: cross-entropy, or Ali (2019)'s total error 1/2 sum (target - output)^2."""
+    """Return the mean loss over the batch: cross-entropy, or Ali (2019)'s total error 1/2 sum (target - output)^2.
+
+    Args:
+        probs: class probabilities (N, K), as ``forward`` returns them.
+        y: the right classes (N,), whole numbers.
+        kind: one of ``LOSSES``: "cross_entropy" (-ln of the right class's probability) or "squared".
+
+    Returns:
+        The loss averaged over the N images, a float.
+
+    Raises:
+        ValueError: for an unknown ``kind``.
+    """
     if kind not in LOSSES:
         raise ValueError(f"loss kind must be one of {LOSSES}; got {kind!r}")
     target = np.eye(probs.shape[1])[np.asarray(y)]
@@ -138,7 +190,18 @@ def loss(probs, y, kind="cross_entropy"):
 
 
 def backward(params, probs, cache, y, kind="cross_entropy"):
-    """Return the gradient of ``loss`` with respect to every parameter (backpropagation, step by step)."""
+    """Return the gradient of ``loss`` with respect to every parameter (backpropagation, step by step).
+
+    Args:
+        params: the parameters ``forward`` ran with.
+        probs, cache: what ``forward`` returned.
+        y: the right classes (N,).
+        kind: the loss, one of ``LOSSES``.
+
+    Returns:
+        {"filters", "weights", "bias"}: arrays of the parameters' shapes, the gradient of the
+        batch's mean loss.
+    """
     n = probs.shape[0]
     target = np.eye(probs.shape[1])[np.asarray(y)]
     if kind == "squared":
@@ -160,7 +223,15 @@ def backward(params, probs, cache, y, kind="cross_entropy"):
 # ---------------------------------------------------------------- training
 
 def accuracy(params, x, y):
-    """Return the fraction of images whose most probable class is the right one."""
+    """Return the fraction of images whose most probable class is the right one.
+
+    Args:
+        params: the network's parameters.
+        x, y: images (N, 9, 9) and their classes (N,).
+
+    Returns:
+        A float between 0 and 1.
+    """
     probs, _ = forward(params, x)
     return float(np.mean(probs.argmax(1) == np.asarray(y)))
 
@@ -209,7 +280,15 @@ def train(x, y, steps=300, lr=1.0, momentum=0.9, kind="cross_entropy", params=No
 
 
 def similarity(filters, reference=None):
-    """Return the cosine similarity of each filter (rows) with each reference filter (columns; default Ali (2019)'s)."""
+    """Return the cosine similarity of each filter (rows) with each reference filter (columns).
+
+    Args:
+        filters: (F, 3, 3) filters, e.g. learned ones.
+        reference: (G, 3, 3) filters to compare with; default Ali (2019)'s three.
+
+    Returns:
+        An (F, G) array: 1 for the same pattern, -1 for its negative, 0 for unrelated ones.
+    """
     a = np.asarray(filters, dtype=float).reshape(len(filters), -1)
     ref = np.stack(list(xo.FILTERS.values())) if reference is None else np.asarray(reference, dtype=float)
     b = ref.reshape(len(ref), -1)

@@ -407,7 +407,15 @@ def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.
 
 
 def update_pooling(axes, fmap, pooled):
-    """Redraw a ``pooling`` figure with new values of the same shapes (same windows), reusing its artists."""
+    """Redraw a ``pooling`` figure with new values of the same shapes (same windows), reusing its artists.
+
+    Args:
+        axes: the two axes ``pooling`` drew on.
+        fmap, pooled: the new map and its pooled map.
+
+    Returns:
+        The axes.
+    """
     fmap, pooled = np.asarray(fmap, dtype=float), np.asarray(pooled, dtype=float)
     vmax = max(1.0, float(np.nanmax(np.abs(fmap))), float(np.nanmax(np.abs(pooled))))
     for ax, values in zip(axes, (fmap, pooled)):
@@ -461,7 +469,15 @@ def layer_maps(out, names, figure, fmt="{:.2f}", fontsize=8):
 
 
 def update_layer_maps(drawn, out):
-    """Put new maps of the same shapes into a ``layer_maps`` figure, reusing its artists; return the changed ones."""
+    """Put new maps of the same shapes into a ``layer_maps`` figure, reusing its artists.
+
+    Args:
+        drawn: what ``layer_maps`` returned.
+        out: ``xo.forward(image)`` of the new image.
+
+    Returns:
+        The list of artists that changed (for blitting).
+    """
     changed = []
     for key, _ in LAYERS:
         for ax, values in zip(drawn["maps"][key], out[key]):
@@ -471,7 +487,16 @@ def update_layer_maps(drawn, out):
 
 
 def votes_bar(scores, probs=None, ax=None):
-    """Draw each class's vote (and, if given, its softmax probability) as bars with their values."""
+    """Draw each class's vote (and, if given, its softmax probability) as bars with their values.
+
+    Args:
+        scores: {class: vote}.
+        probs: {class: probability}, or None for the votes alone.
+        ax: the axes to draw on (a new one when None).
+
+    Returns:
+        The axes; ``ax.cnnviz_bars`` lists (bars, value texts) per series.
+    """
     ax = _ax(ax, figsize=(4, 3))
     names = list(scores)
     x = np.arange(len(names))
@@ -491,7 +516,15 @@ def votes_bar(scores, probs=None, ax=None):
 
 
 def update_votes_bar(ax, scores, probs=None):
-    """Move the bars and numbers of a ``votes_bar`` chart to new values (same classes), reusing its artists."""
+    """Move the bars and numbers of a ``votes_bar`` chart to new values (same classes), reusing its artists.
+
+    Args:
+        ax: the axes ``votes_bar`` drew on.
+        scores, probs: the new values, as for ``votes_bar``.
+
+    Returns:
+        The axes.
+    """
     series = [scores] + ([probs] if probs is not None else [])
     for (bars, texts), values in zip(ax.cnnviz_bars, series):
         for bar, text, v in zip(bars, texts, values.values()):
@@ -502,7 +535,17 @@ def update_votes_bar(ax, scores, probs=None):
 
 
 def loss_curve(history, ax=None, keys=("loss",), title=None):
-    """Plot the training curves in ``history`` (a dict of lists, one value per step) against the step."""
+    """Plot the training curves in ``history`` (a dict of lists, one value per step) against the step.
+
+    Args:
+        history: e.g. ``learn.train``'s {"loss": [...], "accuracy": [...]}.
+        ax: the axes to draw on (a new one when None).
+        keys: which curves to draw, each with its name in the legend.
+        title: the axes' title.
+
+    Returns:
+        The axes.
+    """
     ax = _ax(ax, figsize=(5, 3))
     for key in keys:
         ax.plot(np.arange(len(history[key])), history[key], label=key)

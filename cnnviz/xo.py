@@ -76,8 +76,18 @@ def check_image(image):
 def forward(image, filters=None):
     """Run ``image`` through the X/O network and return every intermediate in a dict.
 
-    Keys: ``conv`` (F, 7, 7) averaged maps, ``relu``, ``pool1`` (F, 4, 4), ``pool2``
-    (F, 2, 2) and ``vector`` (4F,), the maps flattened one filter after another.
+    Args:
+        image: a 2-D grid of +1 (stroke) and -1 (background), at least 4x4 (the course's are 9x9).
+        filters: {name: 3x3 kernel}; default ``FILTERS``, Ali (2019)'s three.
+
+    Returns:
+        A dict: ``conv`` (F, 7, 7) convolution maps averaged over the 9 products, ``relu``
+        (the same after ReLU), ``pool1`` (F, 4, 4) and ``pool2`` (F, 2, 2) after each 2x2 max
+        pooling with 'same' padding, and ``vector`` (4F,), the 2x2 maps flattened one filter
+        after another.
+
+    Raises:
+        ValueError: if ``image`` is not such a grid (see ``check_image``).
     """
     image = check_image(image)
     kernels = list((filters or FILTERS).values())
@@ -89,30 +99,74 @@ def forward(image, filters=None):
 
 
 def class_vectors(filters=None):
-    """Return the 12-value vector of the clean X and of the clean O: what each class looks like."""
+    """Return the 12-value vector of the clean X and of the clean O: what each class looks like.
+
+    Args:
+        filters: {name: 3x3 kernel}; default ``FILTERS``.
+
+    Returns:
+        {"X": vector, "O": vector}, each ``forward(letter, filters)["vector"]``.
+    """
     return {name: forward(image, filters)["vector"] for name, image in IMAGES.items()}
 
 
 def vote_mask(class_vector):
-    """Return True where a class vector reaches its maximum: the positions that vote for the class."""
+    """Return True where a class vector reaches its maximum: the positions that vote for the class.
+
+    Args:
+        class_vector: one class's vector (``class_vectors()[name]``).
+
+    Returns:
+        A boolean array of the vector's shape.
+    """
     v = np.asarray(class_vector)
     return np.isclose(v, v.max())
 
 
 def votes(vector, filters=None):
-    """Score ``vector`` for each class: the mean of its values at that class's voting positions."""
+    """Score ``vector`` for each class: the mean of its values at that class's voting positions.
+
+    Args:
+        vector: 12 values (4F for F filters), e.g. ``forward(image)["vector"]`` or ``NEW_INPUT``.
+        filters: the filters whose clean-letter vectors define the voting positions.
+
+    Returns:
+        {"X": score, "O": score}: averages of activations, not probabilities.
+    """
     vector = np.asarray(vector, dtype=float)
     return {name: float(vector[vote_mask(cv)].mean()) for name, cv in class_vectors(filters).items()}
 
 
 def predict(image, filters=None):
-    """Return the class with the highest vote for ``image`` and the votes."""
+    """Return the class with the highest vote for ``image`` and the votes.
+
+    Args:
+        image: a 2-D grid of +1 and -1 (see ``check_image``).
+        filters: {name: 3x3 kernel}; default ``FILTERS``.
+
+    Returns:
+        (label, votes): "X" or "O" (the first on a tie), and ``votes(...)``'s dict.
+
+    Raises:
+        ValueError: if ``image`` is not a grid of +1 and -1.
+    """
     scores = votes(forward(image, filters)["vector"], filters)
     return max(scores, key=scores.get), scores
 
 
 def squared_error(target, output):
-    """Return Ali (2019)'s total error: the sum over classes of 1/2 (target - output)^2."""
+    """Return Ali (2019)'s total error: the sum over classes of 1/2 (target - output)^2.
+
+    Args:
+        target: the wanted outputs, e.g. [0, 0, 1, 0].
+        output: the network's outputs, of the same shape.
+
+    Returns:
+        The total error, a float.
+
+    Raises:
+        ValueError: if the two shapes differ.
+    """
     target, output = np.asarray(target, dtype=float), np.asarray(output, dtype=float)
     if target.shape != output.shape:
         raise ValueError(f"target {target.shape} and output {output.shape} must have the same shape")
@@ -122,7 +176,18 @@ def squared_error(target, output):
 # ------------------------------------------- variants and fractions (notebooks 02-04)
 
 def shift(image, dy=0, dx=0):
-    """Move ``image`` dy pixels down and dx pixels right, filling the uncovered edge with background (-1)."""
+    """Move ``image`` dy pixels down and dx pixels right, filling the uncovered edge with background (-1).
+
+    Args:
+        image: a 2-D grid of +1 and -1.
+        dy, dx: whole numbers of pixels (negative: up or left).
+
+    Returns:
+        The moved image, same shape.
+
+    Raises:
+        ValueError: if the image is not a +1/-1 grid, or the move takes it wholly out of view.
+    """
     image = check_image(image)
     h, w = image.shape
     if abs(dy) >= h or abs(dx) >= w:
@@ -134,7 +199,17 @@ def shift(image, dy=0, dx=0):
 
 
 def thicken(image):
-    """Return ``image`` with every stroke pixel also inking its right-hand neighbour (a bolder pen)."""
+    """Return ``image`` with every stroke pixel also inking its right-hand neighbour (a bolder pen).
+
+    Args:
+        image: a 2-D grid of +1 and -1.
+
+    Returns:
+        The bolder image, same shape.
+
+    Raises:
+        ValueError: if the image is not a +1/-1 grid.
+    """
     image = check_image(image)
     out = image.copy()
     out[:, 1:] = np.maximum(image[:, 1:], image[:, :-1])
@@ -142,7 +217,19 @@ def thicken(image):
 
 
 def add_noise(image, flips=3, seed=0):
-    """Return ``image`` with ``flips`` distinct pixels, chosen at random (seeded), switched between +1 and -1."""
+    """Return ``image`` with ``flips`` distinct pixels, chosen at random, switched between +1 and -1.
+
+    Args:
+        image: a 2-D grid of +1 and -1.
+        flips: how many pixels to flip, 0 to the number of pixels.
+        seed: the random generator's seed: the same seed flips the same pixels.
+
+    Returns:
+        The noisy image, same shape.
+
+    Raises:
+        ValueError: if the image is not a +1/-1 grid, or ``flips`` is out of range.
+    """
     image = check_image(image)
     if not 0 <= flips <= image.size:
         raise ValueError(f"flips must be between 0 and {image.size} (the number of pixels); got {flips}")
@@ -154,7 +241,14 @@ def add_noise(image, flips=3, seed=0):
 
 
 def ninths(values):
-    """Write each value as a fraction of 9 ("7/9", "-1/9", "1", "0") when it is one, else with 2 decimals."""
+    """Write each value as a fraction of 9 ("7/9", "-1/9", "1", "0") when it is one, else with 2 decimals.
+
+    Args:
+        values: a number or an array of numbers.
+
+    Returns:
+        A string for a number, else nested lists of strings of the array's shape.
+    """
     arr = np.asarray(values, dtype=float)
     scaled = np.rint(arr * 9)
     exact = np.isclose(arr * 9, scaled, atol=1e-9)
