@@ -394,3 +394,17 @@ def test_selective_channels_put_the_dead_filter_last():
     images[[0, 2], ..., 1] = 1.0                              # green: on in two images, off in two
     images[..., 2] = -1.0                                     # blue: negative, so ReLU keeps it dead at 0
     assert attribution.selective_channels(model, images, "colours").tolist() == [1, 0, 2]
+
+
+def test_spatial_and_depth_layers_of_a_deeper_stack():
+    stack = [keras.Input((32, 32, 3))]
+    for i in range(4):
+        stack += [layers.Conv2D(2, 3, padding="same", name=f"c{i}"), layers.MaxPooling2D(name=f"p{i}")]
+    model = keras.Sequential(stack + [layers.Flatten(name="flat"), layers.Dense(2, activation="softmax", name="out")])
+    assert attribution.spatial_layers(model) == [f"{kind}{i}" for i in range(4) for kind in ("c", "p")]
+    assert attribution.depth_layers(model, n=4) == ["c0", "c1", "p2", "p3"]   # evenly spread: 0, 2.3, 4.7, 7 of 0..7
+    assert attribution.depth_layers(model, n=20) == attribution.conv_layers(model)
+    scores, peaks = attribution.filter_scores(model, np.zeros((2, 32, 32, 3)), "p3", channel=1)
+    assert scores.shape == (2,) and peaks.shape == (2, 2)
+    with pytest.raises(ValueError, match="has no Conv2D layer"):
+        attribution.first_conv_layer(keras.Sequential([keras.Input((4,)), layers.Dense(1)]))
