@@ -8,6 +8,7 @@ CNNVIZ_OFFLINE   1 = never download; use local copies or generated offline data.
 """
 import os
 import sys
+import warnings
 from pathlib import Path
 
 MODES = ("quick", "class", "full")
@@ -105,6 +106,11 @@ def keras_quietly():
             os.close(saved)
             os.close(null)
     import keras
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")  # no "WARNING:tensorflow: ... triggered tf.function retracing" in a lesson
+    # fit() on a tf.data.Dataset that shuffles itself warns that its own shuffle=True is ignored
+    warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed", category=UserWarning)
     return keras
 
 
@@ -129,7 +135,7 @@ def enable_colab_widgets():
 
 def quiet_tensorflow():
     """Set TensorFlow's log level and CPU speed-ups; takes effect only before TensorFlow is imported."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # runtime C++ notices (e.g. "oneDNN supports DT_INT64 only...")
     # oneDNN roughly doubles CPU training speed on AMD and many laptop CPUs, where
     # TensorFlow leaves it off by default (shared/docs/cpu-performance.md).
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")

@@ -30,6 +30,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from cnnviz import config
+from cnnviz import photos
+from cnnviz.photos import size_pair
 
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck"]
@@ -82,17 +84,17 @@ class CifarData(tuple):
 
 @dataclasses.dataclass
 class ImageFolderData:
-    """Hold train/val ``tf.data`` datasets of a folder of class subfolders and where they came from."""
+    """Training, validation and test ``tf.data`` datasets of a folder of class subfolders, and where they came from."""
 
     train: object
     val: object
+    test: object
     class_names: list
     root: Path
     source: str
     offline: bool = False
-    counts: dict = dataclasses.field(default_factory=dict)
+    counts: dict = dataclasses.field(default_factory=dict)   # {split: {class: photos}}
     skipped: list = dataclasses.field(default_factory=list)
-    val_root: Path = None
 
 
 # ------------------------------------------------------------------ files, hashes, caches
@@ -361,41 +363,85 @@ def _link_view(files_by_class):
 
 # ------------------------------------------------------------------ folders -> tf.data
 
-def image_folder_datasets(folder, image_size=(160, 160), batch_size=32, validation_split=0.2,
-                          seed=42, max_per_class=None, val_folder=None, class_names=None):
-    """Return train/val ``tf.data`` datasets of a folder of class subfolders, skipping bad files."""
-    # max_per_class keeps the first N files (sorted names) of each class, N in total per class;
-    # with a separate val_folder, validation_split of them come from that folder instead.
+SPLITS = ("train", "val", "test")
+
+
+def _split_files(files, val_split, test_split, seed, has_test_folder):
+    """Cut each class's files (shuffled with ``seed``) into {"train", "val", "test"} lists; test first."""
+    for name, share in (("val_split", val_split), ("test_split", test_split)):
+        if not 0 <= share < 1:
+            raise ValueError(f"{name} is a share of the photos, from 0 to below 1; got {share!r}")
+    if val_split + (0 if has_test_folder else test_split) >= 1:
+        raise ValueError(f"val_split {val_split} + test_split {test_split} leave no training photos; keep their sum below 1")
+    out = {split: {} for split in SPLITS}
+    rng = np.random.default_rng(seed)
+    for name, paths in files.items():
+        paths = [paths[k] for k in rng.permutation(len(paths))]
+        n_test = 0 if has_test_folder else round(test_split * len(paths))
+        n_val = round(val_split * len(paths))
+        if len(paths) - n_test - n_val < 1 or (val_split and n_val < 1) or (test_split and not has_test_folder and n_test < 1):
+            raise ValueError(f"class {name!r} has only {len(paths)} usable photos: too few to split into "
+                             f"training, validation ({val_split:.0%}) and test ({test_split:.0%}) photos")
+        out["test"][name] = sorted(paths[:n_test])
+        out["val"][name] = sorted(paths[n_test:n_test + n_val])
+        out["train"][name] = sorted(paths[n_test + n_val:])
+    return out
+
+
+def image_folder_datasets(folder, image_size=(160, 160), batch_size=32, val_split=0.15, test_split=0.15,
+                          seed=42, max_per_class=None, test_folder=None, class_names=None):
+    """Return training, validation and test ``tf.data`` datasets of a folder of class subfolders.
+
+    Each class's photos are shuffled with ``seed`` and cut: ``test_split`` of them become test
+    photos, ``val_split`` validation photos, the rest training photos. With ``test_folder`` (for
+    example the validation folder of Keras' cats_and_dogs_filtered archive) the test photos come
+    from there instead. Files that do not decode are skipped with a warning naming them. Images
+    are uint8 (0-255 pixels, resized to ``image_size``); labels are int32 class indices (class
+    names are the folder names, sorted). Training batches are reshuffled every epoch; validation
+    and test batches keep one order.
+
+    Args:
+        folder: a folder with one subfolder of photos per class.
+        image_size: (height, width) of the images the datasets yield.
+        batch_size: images per batch.
+        val_split: share of each class held out for validation (choosing checkpoints, settings).
+        test_split: share held out for the final test (ignored with ``test_folder``).
+        seed: the seed of the split and of the training shuffle.
+        max_per_class: keep at most this many photos per class (quick runs), or None for all.
+        test_folder: a folder with the same class subfolders holding the test photos, or None.
+        class_names: the class folders to use (default: all subfolders).
+
+    Returns:
+        An ``ImageFolderData`` with ``.train``, ``.val``, ``.test``, ``.class_names``, ``.counts``
+        ({split: {class: photos}}), ``.source``, ``.offline``, ``.skipped``.
+
+    Raises:
+        ValueError: for an image_size that is not (height, width), shares that leave no training
+            photos, a class with too few photos, or a class folder without a decodable image.
+    """
+    image_size = size_pair(image_size)
     if max_per_class is not None and (int(max_per_class) != max_per_class or max_per_class < 1):
         raise ValueError(f"max_per_class must be a whole number >= 1 or None; got {max_per_class!r}")
-    train_cap, val_cap = max_per_class, None
-    if max_per_class and val_folder is not None:
-        train_cap = max(1, round(max_per_class * (1 - (validation_split or 0))))
-        val_cap = max(1, max_per_class - train_cap)
-    files, bad, dropped = _usable_images(folder, train_cap, class_names)
+    files, bad, _ = _usable_images(folder, max_per_class, class_names)
     names = list(files)
-    val_files, val_bad, val_dropped = (_usable_images(val_folder, val_cap, names)
-                                       if val_folder is not None else ({}, [], False))
-    _warn_bad(bad + val_bad)
-    root = _link_view(files) if dropped else Path(folder)
-    val_root = _link_view(val_files) if val_dropped else (Path(val_folder) if val_folder else None)
-
+    split = _split_files(files, val_split, test_split, seed, test_folder is not None)
+    if test_folder is not None:
+        test_cap = max(1, round(max_per_class * test_split)) if max_per_class else None
+        split["test"], test_bad, _ = _usable_images(test_folder, test_cap, names)
+        bad = bad + test_bad
+    _warn_bad(bad)
     keras = config.keras_quietly()
+    import tensorflow as tf
 
-    def load(directory, **split):
-        return keras.utils.image_dataset_from_directory(
-            directory, label_mode="int", class_names=names, image_size=tuple(image_size),
-            batch_size=batch_size, seed=seed, **split)
+    def load(part):
+        ds = keras.utils.image_dataset_from_directory(
+            _link_view(split[part]), label_mode="int", class_names=names, image_size=image_size,
+            batch_size=batch_size, shuffle=part == "train", seed=seed, verbose=False)
+        return ds.map(lambda x, y: (tf.cast(tf.round(x), tf.uint8), y))  # 4x less memory than float32
 
-    if val_root is not None:
-        train, val = load(root), load(val_root)
-    elif validation_split:
-        train, val = load(root, validation_split=validation_split, subset="both")
-    else:
-        train, val = load(root), None
-    counts = {name: len(files[name]) + len(val_files.get(name, [])) for name in names}
-    return ImageFolderData(train, val, names, root, f"folder {folder}", False, counts,
-                           bad + val_bad, val_root)
+    counts = {part: {name: len(split[part][name]) for name in names} for part in SPLITS}
+    return ImageFolderData(load("train"), load("val"), load("test"), names, Path(folder), f"folder {folder}",
+                           False, counts, bad)
 
 
 # ------------------------------------------------------------------ cats vs dogs
@@ -463,25 +509,50 @@ def _offline_cats_dogs(n_per_class=100, size=128):
     return _build_once(config.cache_dir() / "offline-cats-vs-dogs", f"v1 {n_per_class} {size}", fill)
 
 
-def load_cats_vs_dogs(image_size=(160, 160), batch_size=32, validation_split=0.2, seed=42,
-                      data_dir=None, offline=None, max_per_class=None):
-    """Return cats vs dogs datasets from a local copy, the classroom download or offline drawings."""
-    # From cats_and_dogs_filtered (download or local zip), .val is its own validation/ folder;
-    # elsewhere validation_split of the images are held out with seed.
+def load_cats_vs_dogs(image_size=(160, 160), batch_size=32, val_split=0.15, test_split=0.15, seed=42,
+                      data_dir=None, offline=None, max_per_class=None, stand_in=False):
+    """Return cats vs dogs training, validation and test datasets: a local copy, the classroom download, or offline drawings.
+
+    With Keras' ``cats_and_dogs_filtered`` archive (downloaded, or a local zip), its 1,000
+    ``validation/`` photos are the test split and ``val_split`` of its 2,000 training photos the
+    validation split. With a copy of training photos only (``cats/`` and ``dogs/`` folders, or
+    ``cats-vs-dogs-train.tar.gz``), both splits are held out of them. With CNNVIZ_OFFLINE=1 and no
+    copy, generated cartoon faces stand in, announced by a banner and ``.offline = True``.
+
+    Args:
+        image_size: (height, width) of the images, e.g. (160, 160).
+        batch_size: images per batch.
+        val_split: share of the training photos held out for validation.
+        test_split: share held out for the test split when the copy has no test photos.
+        seed: seed of the split and the shuffle.
+        data_dir: a folder with a local copy (default: CNNVIZ_DATA_DIR).
+        offline: never download (default: CNNVIZ_OFFLINE).
+        max_per_class: at most this many photos per class (quick runs).
+        stand_in: always use the generated cartoon faces (quick runs: CI checks that a model learns
+            them), announced like any offline fallback.
+
+    Returns:
+        An ``ImageFolderData`` (see ``image_folder_datasets``) with ``.source`` naming the data.
+
+    Raises:
+        ValueError: for a bad image_size or a data_dir that holds no copy.
+        DatasetUnavailableError: when the download fails (the message says how to copy the files by hand).
+    """
+    image_size = size_pair(image_size)
     offline = config.offline() if offline is None else offline
     folder, named = _data_dir(data_dir)
-    found = _local_cats_dogs(folder) if folder else None
+    found = _local_cats_dogs(folder) if folder and not stand_in else None
     is_offline = False
     if found:
-        train_root, val_root, source = found
-    elif named:
+        train_root, test_root, source = found
+    elif named and not stand_in:
         raise ValueError(f"data_dir={folder} holds no cats vs dogs copy: expected "
                          "cats-vs-dogs-train.tar.gz, cats_and_dogs_filtered.zip, or cats/ and dogs/ "
                          "folders (possibly under training_set/, or train/ and validation/).")
-    elif offline:
-        train_root, val_root, is_offline = _offline_cats_dogs(), None, True
+    elif offline or stand_in:
+        train_root, test_root, is_offline = _offline_cats_dogs(), None, True
         source = "OFFLINE stand-in: generated cartoon faces, not photos of cats and dogs"
-        _banner("cats vs dogs", _why_offline(folder),
+        _banner("cats vs dogs", "this run asked for the stand-in data (quick mode)" if stand_in else _why_offline(folder),
                 f"Generated {train_root}: cartoon cat faces (orange, pointed ears) and dog faces "
                 "(brown, floppy ears) as JPEG files.")
     else:
@@ -491,10 +562,10 @@ def load_cats_vs_dogs(image_size=(160, 160), batch_size=32, validation_split=0.2
         except DatasetUnavailableError as err:
             raise DatasetUnavailableError(_by_hand("cats vs dogs", CATS_DOGS_URL, err,
                                                    "keep the .zip as it is")) from err
-        train_root, val_root = _cats_dogs_layout(base, CATS_DOGS_URL)
+        train_root, test_root = _cats_dogs_layout(base, CATS_DOGS_URL)
         source = f"{CATS_DOGS_URL} (Keras cache {base})"
-    data = image_folder_datasets(train_root, image_size, batch_size, validation_split, seed,
-                                 max_per_class, val_folder=val_root, class_names=CATS_DOGS_CLASSES)
+    data = image_folder_datasets(train_root, image_size, batch_size, val_split, test_split, seed,
+                                 max_per_class, test_folder=test_root, class_names=CATS_DOGS_CLASSES)
     return dataclasses.replace(data, source=source, offline=is_offline)
 
 
@@ -528,11 +599,10 @@ def _records_from_folder(root):
 
 
 def _decode_rgb(source):
-    """Return the image in a path or bytes as a uint8 RGB array, or None if it does not decode."""
+    """Return the image in a path or bytes as a uint8 RGB array (the course's one decoder), or None if it does not decode."""
     try:
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
-            return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
-    except Exception:  # unidentified, truncated, corrupt
+        return photos.decode_photo(source if isinstance(source, bytes) else Path(source).read_bytes(), min_side=1)
+    except (ValueError, OSError):  # unidentified, truncated, corrupt
         return None
 
 
@@ -658,8 +728,25 @@ def _offline_cifar10(reason, per_class_train=200, per_class_test=50):
                      source="OFFLINE stand-in: generated stripe images, not CIFAR-10")
 
 
-def load_cifar10(data_dir=None, offline=None):
-    """Return CIFAR-10 as ``(x_train, y_train), (x_test, y_test)`` from a local copy, Keras or offline data."""
+def load_cifar10(data_dir=None, offline=None, stand_in=False):
+    """Return CIFAR-10 as ``(x_train, y_train), (x_test, y_test)`` from a local copy, Keras or offline data.
+
+    Args:
+        data_dir: a folder with a local copy (default: CNNVIZ_DATA_DIR).
+        offline: never download (default: CNNVIZ_OFFLINE); with no copy, generated stand-in data.
+        stand_in: always return the generated stand-in data (quick runs: CI checks that a model
+            learns it), announced like any offline fallback.
+
+    Returns:
+        A ``CifarData`` tuple ``((x_train, y_train), (x_test, y_test))`` of uint8 images (N, 32, 32, 3)
+        and labels (N, 1), with ``.class_names``, ``.source`` and ``.offline``.
+
+    Raises:
+        ValueError: for a data_dir that holds no copy.
+        DatasetUnavailableError: when the download fails (the message says how to copy it by hand).
+    """
+    if stand_in:
+        return _offline_cifar10("this run asked for the stand-in data (quick mode)")
     # A local copy (data_dir or CNNVIZ_DATA_DIR) may be cifar10-jpeg.tar.gz, a folder of train/<class>/
     # and test/<class>/ images, cifar-10-python.tar.gz or cifar-10-batches-py/. Image-file copies
     # come in a fixed shuffled order.

@@ -441,6 +441,12 @@ def _seed000_params_at_128():
     return _seed000_params(128)
 
 
+@exercise("05.4", hint="global average pooling leaves one number per map: the Dense(128) layer then has "
+                       "32 inputs instead of 14*14*32; the convolutions and the output keep their weights.")
+def _ali_with_global_pooling():
+    return ops.conv_params(3, 3, 32) + ops.conv_params(3, 32, 32) + ops.dense_params(32, 128) + ops.dense_params(128, 1)
+
+
 @exercise("05.2", hint="steps_per_epoch counts batches, not images: multiply by the batch size.")
 def _seed002_images_per_epoch():
     return 5000 * 32
@@ -480,3 +486,22 @@ def _bn_steps_to_forget():
                        "np.log is the natural log.")
 def _cross_entropy_of_quarter():
     return float(-np.log(0.25))
+
+
+def _course_net_macs(widths, n_white=24):
+    """Count the course's CIFAR-10 network's multiply-adds per image (notebook 06), layer by layer as Keras builds it."""
+    side, total = 31, 31 * 31 * n_white * 2 * 2 * 3      # the 2x2 whitening conv: 32 -> 31
+    c_in = n_white
+    for width in widths:
+        total += side * side * width * 9 * c_in          # stage "a" 3x3 'same' convolution, full map
+        side //= 2                                       # 2x2 max pooling
+        total += side * side * width * 9 * width         # stage "b" convolution, on the pooled map
+        c_in = width
+    return total + widths[-1] * 10                       # the Dense(10) head
+
+
+@exercise("06.5", decimals=1, hint="a convolution costs height x width x filters x 3 x 3 x input channels; halving "
+                                   "every width makes each stage's cost about 4 times smaller, except the first "
+                                   "convolution, whose input (the whitening layer) keeps its 24 channels.")
+def _course_net_macs_16_32_64():
+    return _course_net_macs((16, 32, 64)) / 1e6

@@ -344,6 +344,7 @@ def explain_output_size(n, kernel, stride=1, padding=0):
                  f"= {out}: the window lands at {out} positions along each axis")
 
 
+
 def explain_floor_output_size(n, kernel, stride=1, padding=0):
     """Return (output size, a plain sentence) as Keras computes it: floor((n + 2p - k) / s) + 1.
 
@@ -398,3 +399,51 @@ def stack_kernels(kernels, channel_weights=(1 / 3, 1 / 3, 1 / 3)):
         raise ValueError(f"stack_kernels needs 2-D kernels of one shape; got {[k.shape for k in kernels]}")
     weights = _as_array(channel_weights, "channel_weights")
     return np.stack(kernels, axis=-1)[:, :, None, :] * weights[None, None, :, None]
+
+
+# ------------------------------------------------------------ maps: resize and scale (Grad-CAM, occlusion)
+
+def resize_map(values, shape):
+    """Resize a 2-D map to ``shape`` (height, width) by bilinear interpolation between cell centres.
+
+    Args:
+        values: a 2-D array, e.g. a Grad-CAM map (h, w).
+        shape: the (height, width) wanted, e.g. the photo's.
+
+    Returns:
+        A float array of ``shape``.
+
+    Raises:
+        ValueError: if ``values`` is not 2-D or ``shape`` is not a (height, width) pair.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 2:
+        raise ValueError(f"resize_map takes a 2-D map; got shape {values.shape}")
+    try:
+        shape = tuple(int(n) for n in shape)
+    except TypeError:
+        raise ValueError(f"shape must be (height, width); got {shape!r}") from None
+    if len(shape) != 2 or min(shape) < 1:
+        raise ValueError(f"shape must be (height, width) of at least 1 pixel each; got {shape!r}")
+    for axis, n in enumerate(shape):
+        m = values.shape[axis]
+        src = np.clip((np.arange(n) + 0.5) * m / n - 0.5, 0, m - 1)
+        lo = np.floor(src).astype(int)
+        hi = np.minimum(lo + 1, m - 1)
+        t = (src - lo).reshape((-1, 1) if axis == 0 else (1, -1))
+        values = (np.take(values, lo, axis=axis) * (1 - t) + np.take(values, hi, axis=axis) * t)
+    return values
+
+
+def normalise(values):
+    """Scale a map to 0..1 by its largest value (a map with no positive value becomes zeros).
+
+    Args:
+        values: an array.
+
+    Returns:
+        A float array of the same shape.
+    """
+    values = np.asarray(values, dtype=float)
+    top = values.max() if values.size else 0.0
+    return values / top if top > 0 else np.zeros_like(values)

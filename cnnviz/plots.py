@@ -7,6 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import to_hex
 
+from cnnviz import ops
+
 
 def _ax(ax=None, figsize=None):
     """Return ``ax``, or a new axes when it is None."""
@@ -32,6 +34,7 @@ def matrix(values, ax=None, annotate=True, fmt="{:g}", cmap="gray_r", vmin=None,
     if title:
         ax.set_title(title)
     return ax
+
 
 
 def channel(values, color, ax=None, title=None, vmax=255):
@@ -589,7 +592,6 @@ def _photo(image):
 
 def gradcam_overlay(image, cam, ax=None, alpha=0.45, cmap="jet", title=None):
     """Draw a photo with a Grad-CAM map of any size stretched over it, scaled 0..1 by its largest value."""
-    from cnnviz import explain
 
     image = _photo(image)
     ax = show_image(image, ax=ax, title=title)
@@ -597,7 +599,7 @@ def gradcam_overlay(image, cam, ax=None, alpha=0.45, cmap="jet", title=None):
         ax.text(0.5, 0.5, "no evidence\n(map all 0)", transform=ax.transAxes, ha="center", va="center",
                 fontsize=8, color="white", bbox={"facecolor": "black", "alpha": 0.6})
         return ax
-    ax.imshow(explain.normalise(explain.resize_map(cam, image.shape[:2])), cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+    ax.imshow(ops.normalise(ops.resize_map(cam, image.shape[:2])), cmap=cmap, alpha=alpha, vmin=0, vmax=1)
     return ax
 
 
@@ -697,23 +699,45 @@ def photo_grid(images, titles=None, correct=None, ncols=8, axes=None, size=1.6):
     return axes
 
 
-def learning_curves(histories, metric="accuracy", ax=None):
-    """Plot training (dashed) and validation (solid) ``metric`` per epoch for several named histories on one axes."""
-    ax = _ax(ax, figsize=(6, 3.5))
+def learning_curves(histories, metrics=("loss", "accuracy"), axes=None):
+    """Plot training (dashed) and validation (solid) curves per epoch: one panel per metric, loss beside accuracy.
+
+    Args:
+        histories: {name: Keras History (or its ``.history`` dict)}; several runs share the panels.
+        metrics: the logged quantities to draw, one panel each.
+        axes: one axes per metric (new ones when None).
+
+    Returns:
+        The list of axes.
+
+    Raises:
+        ValueError: for an empty ``histories``, or a metric no history logged.
+    """
     if not isinstance(histories, dict) or not histories:
         raise ValueError("histories must be a non-empty dict {name: History or history dict}")
-    for (name, history), color in zip(histories.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4):
-        logs = getattr(history, "history", history)
-        first = getattr(history, "epoch", [0])[:1] or [0]  # a resumed fit starts at a later epoch
-        for key, style, label in ((metric, "--", "train"), (f"val_{metric}", "-", "validation")):
-            if key in logs:
-                epochs = first[0] + 1 + np.arange(len(logs[key]))
-                ax.plot(epochs, logs[key], style, marker="o", ms=3, color=color, label=f"{name} ({label})")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(metric)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    return ax
+    if axes is None:
+        _, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 3.6), squeeze=False)
+        axes = axes[0]
+    axes = list(np.atleast_1d(axes))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4
+    for ax, metric in zip(axes, metrics):
+        drawn = False
+        for (name, history), color in zip(histories.items(), colors):
+            logs = getattr(history, "history", history)
+            first = getattr(history, "epoch", [0])[:1] or [0]  # a resumed fit starts at a later epoch
+            for key, style, label in ((metric, "--", "training"), (f"val_{metric}", "-", "validation")):
+                if key in logs:
+                    epochs = first[0] + 1 + np.arange(len(logs[key]))
+                    ax.plot(epochs, logs[key], style, marker="o", ms=3, color=color, label=f"{name} ({label})")
+                    drawn = True
+        if not drawn:
+            raise ValueError(f"no history logged {metric!r}; choose from {sorted(getattr(h, 'history', h).keys() for h in histories.values())}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.set_title(f"{metric} per epoch")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    return axes
 
 
 def confusion_matrix(cm, class_names, ax=None, title=None):

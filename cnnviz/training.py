@@ -1,217 +1,287 @@
-"""Train Keras models safely and judge them: checkpoints, resume, a time budget, evaluation helpers.
+"""Train and predict with Keras safely: a wall-time budget (optionally one learning-rate cycle over it),
+a best-model checkpoint that survives a restart, run folders, and predictions kept aligned with labels.
 
-``fit`` keeps the best model (``best.keras``) and a backup of the last finished epoch in a
-folder you name, so an interrupted fit resumes where it stopped. The evaluation helpers
-(``confusion_matrix``, ``per_class_accuracy``, ``confident_mistakes``...) are pure NumPy.
+Keras module (TensorFlow is imported through ``config.keras_quietly``). The notebooks call
+``model.compile`` and ``model.fit`` themselves and pass these callbacks by name; NumPy metrics
+live in ``cnnviz.metrics``.
 """
-import io
 import json
+import shutil
 import time
 from pathlib import Path
 
-from cnnviz.config import keras_quietly
-
-keras = keras_quietly()  # TensorFlow's C++ start-up lines never reach the notebook
 import numpy as np
 
-# ------------------------------------------------------------------- training
+from cnnviz import config, metrics
 
-
-def compile_model(model, loss="binary_crossentropy", learning_rate=1e-3, weight_decay=1e-4,
-                  decay_steps=None, jit_compile=True, metrics=("accuracy",)):
-    """Compile ``model`` with AdamW, an optional cosine learning-rate decay over ``decay_steps``, and XLA."""
-    lr = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps) if decay_steps else learning_rate
-    model.compile(optimizer=keras.optimizers.AdamW(lr, weight_decay=weight_decay), loss=loss,
-                  metrics=list(metrics), jit_compile=jit_compile)
-    return model
+keras = config.keras_quietly()
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Time every epoch; stop when ``budget_s`` seconds are spent or the next epoch would overrun them.
+    """Stop training when a wall-time budget is spent; with ``peak_lr``, run one learning-rate cycle over it.
 
-    The next epoch is estimated to last as long as the mean of the epochs so far (None: no limit).
+    Without ``peak_lr`` training stops at the end of an epoch when the next one (estimated as the
+    mean of the epochs so far) would pass the budget. With ``peak_lr`` the learning rate follows the
+    clock: it climbs linearly from ``start * peak_lr`` to ``peak_lr`` over the first ``warmup`` share
+    of the budget, then falls linearly to 0 at its end, and training stops, mid-epoch if need be,
+    when the budget is spent. The time each epoch's end takes (validation, checkpoints) is measured
+    and kept in reserve, so the whole fit stays within the budget.
+
+    Args:
+        budget_s: seconds of training allowed (None: no limit; the callback then only times).
+        peak_lr: the highest learning rate of the cycle, or None for no schedule.
+        warmup: share of the budget spent climbing to ``peak_lr`` (0 < warmup < 1).
+        start: the first learning rate as a share of ``peak_lr``.
+        state: a file that keeps the seconds spent across an interrupted and resumed fit.
+        clock: a function returning seconds (tests pass a fake one).
+
+    Attributes:
+        seconds: training seconds so far; ``epoch_seconds``: one entry per finished epoch;
+        ``steps``: batches trained; ``stopped``: True when the budget ended the fit;
+        ``history``: (seconds, learning rate) at each step of a cycle.
+
+    Raises:
+        ValueError: for a budget that is not a positive number, or a warmup outside (0, 1).
     """
 
-    def __init__(self, budget_s=None):
+    def __init__(self, budget_s=None, peak_lr=None, warmup=0.2, start=0.1, state=None, clock=time.perf_counter):
         super().__init__()
-        if budget_s is not None and budget_s <= 0:
+        if budget_s is not None and (isinstance(budget_s, bool) or not budget_s > 0):
             raise ValueError(f"budget_s must be a positive number of seconds or None; got {budget_s!r}")
-        self.budget_s = budget_s
-        self.epoch_seconds, self.seconds, self.stopped = [], 0.0, False
+        if peak_lr is not None and budget_s is None:
+            raise ValueError("a learning-rate cycle (peak_lr) needs a budget_s to spread over")
+        if not 0 < warmup < 1:
+            raise ValueError(f"warmup is the share of the budget spent warming up, between 0 and 1; got {warmup!r}")
+        self.budget_s, self.peak_lr, self.warmup, self.start = budget_s, peak_lr, warmup, start
+        self.state, self.clock = (Path(state) if state else None), clock
+        self.seconds, self.epoch_seconds, self.steps, self.stopped = 0.0, [], 0, False
+        self.history, self.reserve = [], 0.0
+
+    def rate(self, fraction):
+        """Return the cycle's learning rate after ``fraction`` (0..1, a number or an array) of the budget."""
+        f = np.clip(np.asarray(fraction, dtype=float), 0, 1)
+        up = self.start + (1 - self.start) * f / self.warmup
+        return self.peak_lr * np.where(f < self.warmup, up, (1 - f) / (1 - self.warmup))
+
+    def spent(self):
+        """Return the seconds of the budget spent so far (including before a resume)."""
+        return self._before + self.clock() - self._t0
+
+    def _fraction(self):
+        return self.spent() / max(self.budget_s - self.reserve, 1e-9)
 
     def on_train_begin(self, logs=None):
-        self._start = time.perf_counter()
+        self._before = json.loads(self.state.read_text())["spent"] if self.state and self.state.exists() else 0.0
+        self._t0 = self._last_step = self.clock()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_start = time.perf_counter()
+        self._epoch_start = self.clock()
 
-    def on_epoch_end(self, epoch, logs=None):
-        now = time.perf_counter()
-        self.epoch_seconds.append(now - self._epoch_start)
-        self.seconds = now - self._start
-        if self.budget_s is not None and self.seconds + np.mean(self.epoch_seconds) > self.budget_s:
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.peak_lr is not None:
+            rate = float(self.rate(self._fraction()))
+            self.model.optimizer.learning_rate = rate
+            self.history.append((self.spent(), rate))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        self._last_step = self.clock()
+        if self.peak_lr is not None and self._fraction() >= 1:
             self.stopped = self.model.stop_training = True
 
+    def on_epoch_end(self, epoch, logs=None):
+        now = self.clock()
+        self.epoch_seconds.append(now - self._epoch_start)
+        self.seconds = self.spent()
+        if self.peak_lr is not None:
+            # runs after validation and checkpointing (callbacks earlier in the list): keep that much in reserve
+            self.reserve = min(max(self.reserve, now - self._last_step), self.budget_s / 2)
+        elif self.budget_s is not None and self.seconds + np.mean(self.epoch_seconds) > self.budget_s:
+            self.stopped = self.model.stop_training = True
+        if self.state:
+            self.state.write_text(json.dumps({"spent": self.seconds}))
+
     def on_train_end(self, logs=None):
-        self.seconds = time.perf_counter() - self._start
+        self.seconds = self.spent()
+        if self.state and (self.stopped or self.peak_lr is None):
+            self.state.unlink(missing_ok=True)  # finished: a new fit starts a new budget
 
 
-class _RememberBest(keras.callbacks.Callback):
-    """Write the best monitored value next to ``best.keras`` so a resumed fit does not overwrite a better model."""
+class Progress(keras.callbacks.Callback):
+    """Print a short line every ``every_s`` seconds inside long epochs; ``fit(verbose=2)`` prints only at their ends.
 
-    def __init__(self, checkpoint, path):
+    Args:
+        every_s: seconds between two lines.
+        clock: a function returning seconds (tests pass a fake one).
+    """
+
+    def __init__(self, every_s=15, clock=time.perf_counter):
         super().__init__()
-        self.checkpoint, self.path = checkpoint, Path(path)
+        if not every_s > 0:
+            raise ValueError(f"every_s must be a positive number of seconds; got {every_s!r}")
+        self.every_s, self.clock, self.lines = every_s, clock, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._start = epoch, self.clock()
+        self._last = self._start
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = self.clock()
+        if now - self._last >= self.every_s:
+            self._last, logs = now, logs or {}
+            steps = self.params.get("steps") if self.params else None
+            shown = ", ".join(f"{k} {float(v):.3f}" for k, v in logs.items() if k in ("loss", "accuracy"))
+            print(f"  epoch {self._epoch + 1}: step {batch + 1}/{steps or '?'}, {now - self._start:.0f} s, {shown}",
+                  flush=True)
+            self.lines += 1
+
+
+class BestCheckpoint(keras.callbacks.ModelCheckpoint):
+    """Keep the model of the best epoch in a ``.keras`` file, also across an interrupted and resumed fit.
+
+    Keras' ``ModelCheckpoint(save_best_only=True)`` forgets its best value when a fit restarts, so
+    after ``BackupAndRestore`` resumes a run its first epoch would overwrite a better model. This
+    one writes the best value beside the file (``<path>.json``) and starts from it.
+
+    Args:
+        path: the ``.keras`` file to write.
+        monitor: the quantity to watch, ``"val_accuracy"`` (higher is better) or ``"val_loss"``.
+
+    Attributes:
+        best_epoch: the epoch (0-based) whose model is in the file, or None.
+    """
+
+    def __init__(self, path, monitor="val_accuracy"):
+        super().__init__(str(path), monitor=monitor, save_best_only=True)
+        self.record = Path(f"{path}.json")
+        self.best_epoch = None
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self.record.exists() and Path(self.filepath).exists():
+            saved = json.loads(self.record.read_text())
+            if saved.get("monitor") == self.monitor:
+                self.best, self.best_epoch = saved["best"], saved["epoch"]
 
     def on_epoch_end(self, epoch, logs=None):
-        best = self.checkpoint.best
-        if best is not None and np.isfinite(best):
-            self.path.write_text(json.dumps({"monitor": self.checkpoint.monitor, "best": float(best)}))
+        before = self.best
+        super().on_epoch_end(epoch, logs)
+        if self.best is not None and self.best != before and np.isfinite(self.best):
+            self.best_epoch = epoch
+            self.record.write_text(json.dumps({"monitor": self.monitor, "best": float(self.best), "epoch": epoch}))
 
 
-def fit(model, train, val=None, epochs=1, folder="checkpoints/model", budget_s=None,
-        monitor=None, verbose=0, callbacks=(), restore_best=True):
-    """Fit ``model``, keeping the best model in ``folder/best.keras`` and resuming an interrupted fit.
+def run_folder(name):
+    """Return the folder for one training run's checkpoints, emptied unless an interrupted run left a backup.
 
-    ``folder/backup`` holds the state of the last finished epoch while a fit runs: calling
-    ``fit`` again with the same folder continues from there. ``budget_s`` stops training
-    before the wall time would pass that many seconds. ``restore_best`` loads the best weights
-    of this fit (and of the interrupted run it resumed) at the end.
-    Returns the Keras History, plus ``seconds``, ``epoch_seconds`` and ``stopped_by_budget``.
+    Args:
+        name: a name for the run, e.g. ``"05_ali_64px"``; the folder is
+            ``<CNNVIZ_CACHE_DIR>/runs/<name>``.
+
+    Returns:
+        A ``Path``. When it holds a ``backup/`` subfolder (left by ``BackupAndRestore`` when a fit
+        was interrupted), everything is kept, so the next fit resumes.
     """
-    folder = Path(folder)
+    folder = config.cache_dir() / "runs" / name
+    if folder.exists() and not (folder / "backup").exists():
+        shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    monitor = monitor or ("val_accuracy" if val is not None else "accuracy")
-    best_file, best_json, backup = folder / "best.keras", folder / "best.json", folder / "backup"
-    # Resuming (a backup is there): keep the best so far. A new fit starts a new record.
-    previous = json.loads(best_json.read_text()) if backup.exists() and best_json.exists() and best_file.exists() else {}
-    checkpoint = keras.callbacks.ModelCheckpoint(
-        str(best_file), monitor=monitor, save_best_only=True,
-        initial_value_threshold=previous.get("best") if previous.get("monitor") == monitor else None)
-    timer, started = TimeBudget(budget_s), time.time()
-    shuffle = {"shuffle": False} if hasattr(train, "element_spec") else {}  # tf.data shuffles itself
-    history = model.fit(train, validation_data=val, epochs=epochs, verbose=verbose, **shuffle, callbacks=[
-        keras.callbacks.BackupAndRestore(str(backup)), checkpoint,
-        _RememberBest(checkpoint, best_json), timer, *callbacks])
-    if restore_best and best_file.exists() and (previous or best_file.stat().st_mtime >= started):
-        model.load_weights(str(best_file))  # never a stale file from an older, unrelated fit
-    history.seconds, history.epoch_seconds, history.stopped_by_budget = timer.seconds, timer.epoch_seconds, timer.stopped
-    return history
-
-
-# ----------------------------------------------------------------- evaluation
+    return folder
 
 
 def predict_dataset(model, dataset, keep_images=False):
-    """Run ``model`` over a batched ``(images, labels)`` dataset once; return (y_true, proba[, images]).
+    """Run ``model`` over a batched ``(images, labels)`` dataset once; keep labels and predictions aligned.
 
-    One pass keeps labels and predictions aligned even when the dataset reshuffles.
-    ``proba`` is (N, K) class probabilities: a sigmoid output p becomes [1 - p, p].
+    Args:
+        model: a Keras model.
+        dataset: a ``tf.data.Dataset`` of (images, labels) batches.
+        keep_images: also return the images (uint8).
+
+    Returns:
+        ``(y_true, proba)`` or ``(y_true, proba, images)``: labels (N,), class probabilities (N, K)
+        (a sigmoid output p becomes [1 - p, p]).
+
+    Raises:
+        ValueError: if the dataset is empty.
     """
     ys, ps, xs = [], [], []
     for x, y in dataset:
-        ps.append(np.asarray(model(x, training=False)))
+        ps.append(np.asarray(model.predict_on_batch(x)))
         ys.append(np.asarray(y))
         if keep_images:
             xs.append(np.clip(np.asarray(x), 0, 255).astype(np.uint8))
     if not ys:
         raise ValueError("the dataset is empty: no batch to predict")
-    y_true, proba = labels_from(np.concatenate(ys)), class_probabilities(np.concatenate(ps))
+    y_true, proba = metrics.labels_from(np.concatenate(ys)), metrics.class_probabilities(np.concatenate(ps))
     return (y_true, proba, np.concatenate(xs)) if keep_images else (y_true, proba)
 
 
-def labels_from(y):
-    """Return class indices (N,) from labels given as indices, a (N, 1) column, or one-hot rows."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        return y.argmax(axis=1)
-    return y.reshape(len(y)).astype(int)
+def predict_flip_average(model, images, batch_size=500):
+    """Return class probabilities averaged over each image and its mirror image (test-time mirroring).
 
+    Args:
+        model: a Keras model taking (N, H, W, C) images.
+        images: a batch (N, H, W, C).
+        batch_size: images per prediction batch.
 
-def class_probabilities(proba):
-    """Return (N, K) probabilities; a single sigmoid column p (N,) or (N, 1) becomes [1 - p, p]."""
-    proba = np.asarray(proba, dtype=float)
-    if proba.ndim == 1 or proba.shape[1] == 1:
-        p = proba.reshape(-1)
-        return np.stack([1 - p, p], axis=1)
-    return proba
+    Returns:
+        An array (N, K).
 
-
-def accuracy(y_true, y_pred):
-    """Return the fraction of predictions equal to the true labels."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape or y_true.size == 0:
-        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must be non-empty and the same shape")
-    return float(np.mean(y_true == y_pred))
-
-
-def confusion_matrix(y_true, y_pred, n_classes=None):
-    """Count (true class, predicted class) pairs: row i, column j = images of class i predicted as j."""
-    y_true, y_pred = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must have the same shape")
-    n = n_classes or int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1)
-    cm = np.zeros((n, n), dtype=int)
-    np.add.at(cm, (y_true, y_pred), 1)
-    return cm
-
-
-def per_class_accuracy(cm):
-    """Return, for each true class, the fraction of its images predicted right (NaN for a class with none)."""
-    cm = np.asarray(cm, dtype=float)
-    totals = cm.sum(axis=1)
-    return np.divide(np.diag(cm), totals, out=np.full(len(cm), np.nan), where=totals > 0)
-
-
-def confident_mistakes(y_true, proba, k=8):
-    """Return the indices of the ``k`` wrong predictions made with the highest confidence, most confident first."""
-    y_true, proba = np.asarray(y_true), class_probabilities(proba)
-    y_pred, conf = proba.argmax(axis=1), proba.max(axis=1)
-    wrong = np.flatnonzero(y_pred != y_true)
-    return wrong[np.argsort(-conf[wrong], kind="stable")][:k]
-
-
-# ------------------------------------------------------------ one photo in
-
-
-MIN_SIDE = 32
-
-
-def decode_photo(data, image_size, min_side=MIN_SIDE):
-    """Decode image bytes (JPEG, PNG, GIF...) into a (h, w, 3) uint8 RGB array resized to ``image_size``.
-
-    Grayscale, palette and CMYK photos are converted to RGB; transparency is laid on white.
-    Raises ValueError naming the problem for bytes that are not an image or a photo too small.
+    Raises:
+        ValueError: if ``images`` is not a 4-D batch.
     """
-    from PIL import Image, UnidentifiedImageError
-    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) == 0:
-        raise ValueError("no image data: upload a photo file (JPEG or PNG)")
-    try:
-        photo = Image.open(io.BytesIO(bytes(data)))
-        photo.load()
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        raise ValueError(f"this file is not an image Pillow can read ({err.__class__.__name__}); "
-                         "upload a JPEG or PNG photo") from err
-    if min(photo.size) < min_side:
-        raise ValueError(f"the photo is only {photo.size[0]}x{photo.size[1]} pixels; "
-                         f"use one at least {min_side}x{min_side} so there is something to see")
-    if photo.mode in ("RGBA", "LA", "PA") or (photo.mode == "P" and "transparency" in photo.info):
-        photo = photo.convert("RGBA")
-        background = Image.new("RGBA", photo.size, (255, 255, 255, 255))
-        photo = Image.alpha_composite(background, photo)
-    photo = photo.convert("RGB")
-    h, w = image_size
-    return np.asarray(photo.resize((w, h), Image.BILINEAR), dtype=np.uint8)
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"images must be a batch (N, H, W, C); got shape {images.shape}")
+    proba = model.predict(images, batch_size=batch_size, verbose=0)
+    return (proba + model.predict(images[:, :, ::-1], batch_size=batch_size, verbose=0)) / 2
+
+
+def check_image(model, images):
+    """Return ``images`` as a float32 batch that fits ``model``'s input, or raise a clear error.
+
+    Args:
+        model: a Keras model with one image input (H, W, C).
+        images: one image (H, W, C) or a batch (N, H, W, C).
+
+    Returns:
+        A float32 array (N, H, W, C).
+
+    Raises:
+        ValueError: naming the shape given and the shape the model wants.
+    """
+    images = np.asarray(images, dtype="float32")
+    expected = tuple(model.inputs[0].shape[1:])
+    if images.shape == expected:
+        images = images[None]
+    if images.ndim != 4 or images.shape[1:] != expected:
+        raise ValueError(f"images of shape {images.shape} do not match the model's input {expected}; "
+                         f"resize them to {expected[:2]} (height, width) with {expected[2]} channels")
+    return images
 
 
 def predict_photo(model, image, class_names):
-    """Return (class name, probability of that class) for one (H, W, 3) ``image`` in 0-255 pixels."""
-    image = np.asarray(image, dtype="float32")
-    expected = tuple(model.inputs[0].shape[1:])
-    if image.shape != expected:
-        raise ValueError(f"image shape {image.shape} does not match the model's input {expected}")
-    proba = class_probabilities(np.asarray(model(image[None], training=False)))[0]
+    """Return (class name, probability of that class) for one photo.
+
+    Args:
+        model: a Keras model taking 0-255 RGB pixels (rescaling inside the model).
+        image: one (H, W, 3) image in 0-255 pixels, the model's input size.
+        class_names: one name per class, in label order.
+
+    Returns:
+        ``(name, probability)``.
+
+    Raises:
+        ValueError: if the image does not fit the model or ``class_names`` does not match its outputs.
+    """
+    proba = metrics.class_probabilities(np.asarray(model.predict_on_batch(check_image(model, image))))[0]
     if len(proba) != len(class_names):
         raise ValueError(f"the model gives {len(proba)} class probabilities but {len(class_names)} class names were given")
     best = int(proba.argmax())
     return class_names[best], float(proba[best])
+
+
+def n_outputs(model):
+    """Return how many classes ``model`` tells apart: 2 for one sigmoid unit, else its softmax width."""
+    width = int(model.outputs[0].shape[-1])
+    return 2 if width == 1 else width

@@ -14,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as _PILImage
 
-from cnnviz import ops, plots, xo
+from cnnviz import metrics, ops, photos, plots, xo
 
 
 # ------------------------------------------------ the X/O network, by hand (notebooks 02-04)
@@ -328,6 +328,7 @@ class DrawingPad(_FigureWidget):
         self.filters = dict(filters or xo.FILTERS)
         self._image = -np.ones((9, 9))
         self._drawn = None
+        self._masks = None
         self._dragging = False
         self._holding = False
         self.redraws = 0
@@ -449,7 +450,9 @@ class DrawingPad(_FigureWidget):
         self.redraws += 1
         self.maps = xo.forward(self._image, self.filters)
         self.vector = self.maps["vector"]
-        self.scores = xo.votes(self.vector, self.filters)
+        if self._masks is None or self._masks[0] is not self.filters:     # the voting positions, once per filters
+            self._masks = (self.filters, {name: xo.vote_mask(v) for name, v in xo.class_vectors(self.filters).items()})
+        self.scores = {name: float(self.vector[mask].mean()) for name, mask in self._masks[1].items()}
         probs = ops.softmax(list(self.scores.values()))
         self.probs = dict(zip(self.scores, probs.tolist()))
         self.prediction = max(self.scores, key=self.scores.get)
@@ -479,23 +482,40 @@ class DrawingPad(_FigureWidget):
 class GradCamExplorer(_FigureWidget):
     """Pick a photo, a layer and a class; see where the model looks (Grad-CAM) and, on demand, occlusion.
 
-    Controls: ``image`` (IntSlider, index into ``images``), ``layer`` (Dropdown of the layers
-    with maps), ``cls`` (Dropdown: "predicted" or a class name), ``occlusion`` (Checkbox).
-    Shown: ``cam`` (the Grad-CAM map at the layer's resolution), ``drop`` (occlusion drops or
-    None), ``text`` (prediction, scored class, layer size and receptive field).
+    The widget never touches Keras: it calls the functions it is given, which
+    ``attribution.explorer_hooks(model)`` builds from a model (computation first, wiring second).
+
+    Args:
+        images: the photos to choose from (N, H, W, 3), 0-255 pixels.
+        class_names: one name per class of the model.
+        layers: the layer names offered; ``layer``: the one shown first.
+        fields: {layer name: receptive field} (``attribution.model_receptive_fields``).
+        grad_cam: ``f(image, layer, class_index or None) -> (map (h, w), class scored)``.
+        predict: ``f(image) -> class probabilities (K,)``.
+        occlusion: ``f(image, class_index) -> attribution.Occlusion``, or None for no checkbox.
+
+    Controls: ``image`` (IntSlider), ``layer`` (Dropdown), ``cls`` (Dropdown: "predicted" or a class
+    name), ``occlusion`` (Checkbox). Shown: ``cam``, ``drop`` (occlusion drops or None), ``text``.
+
+    Raises:
+        ValueError: at construction, if the number of class names differs from the model's outputs
+            or there is no image.
     """
 
-    def __init__(self, model, images, class_names, layer=None):
-        from cnnviz import explain
-
+    def __init__(self, images, class_names, layers, layer, fields, grad_cam, predict, occlusion=None):
         super().__init__(figsize=(8, 3.6))
-        self.model, self.images, self.class_names = model, np.asarray(images), list(class_names)
-        self.fields = explain.model_receptive_fields(model)
-        names = [n for n in explain.spatial_layers(model) if not self.fields[n]["whole"]]
+        self.images, self.class_names = np.asarray(images), list(class_names)
+        if self.images.ndim != 4 or len(self.images) == 0:
+            raise ValueError(f"images must be a non-empty batch (N, H, W, 3); got shape {self.images.shape}")
+        self._grad_cam, self._predict, self._occlusion, self.fields = grad_cam, predict, occlusion, fields
+        n = len(metrics.class_probabilities(np.atleast_2d(predict(self.images[0])))[0])
+        if n != len(self.class_names):
+            raise ValueError(f"the model gives {n} class probabilities but {len(self.class_names)} class names "
+                             f"were given ({self.class_names}); pass one name per class, in label order")
         self.image = W.IntSlider(value=0, min=0, max=len(self.images) - 1, description="image")
-        self.layer = W.Dropdown(options=names, value=layer or explain.gradcam_layer(model), description="layer")
+        self.layer = W.Dropdown(options=list(layers), value=layer, description="layer")
         self.cls = W.Dropdown(options=["predicted"] + self.class_names, value="predicted", description="class")
-        self.occlusion = W.Checkbox(value=False, description="occlusion too")
+        self.occlusion = W.Checkbox(value=False, description="occlusion too", disabled=occlusion is None)
         self.cam, self.drop = None, None
         controls = [self.image, self.layer, self.cls, self.occlusion]
         self.box = W.VBox([W.HBox(controls[:2]), W.HBox(controls[2:]), self.status, self.view])
@@ -504,16 +524,10 @@ class GradCamExplorer(_FigureWidget):
         self.redraw()
 
     def _draw(self):
-        from cnnviz import explain
-
         image = self.images[self.image.value]
         chosen = None if self.cls.value == "predicted" else self.class_names.index(self.cls.value)
-        result = explain.grad_cam(self.model, image, class_index=chosen, layer_name=self.layer.value)
-        proba = explain.predict_proba(self.model, image)
-        if len(proba) != len(self.class_names):
-            raise ValueError(f"the model gives {len(proba)} class probabilities but {len(self.class_names)} "
-                             f"class names were given")
-        self.cam, scored = result.maps[0], int(result.classes[0])
+        self.cam, scored = self._grad_cam(image, self.layer.value, chosen)
+        proba = metrics.class_probabilities(np.atleast_2d(self._predict(image)))[0]
         said = int(proba.argmax())
         field = self.fields[self.layer.value]
         self.text = (f"the model says {self.class_names[said]} ({proba[said]:.0%}); Grad-CAM for "
@@ -523,30 +537,41 @@ class GradCamExplorer(_FigureWidget):
         axes = self.figure.subplots(1, 2 if self.occlusion.value else 1, squeeze=False)[0]
         plots.gradcam_overlay(image, self.cam, ax=axes[0], title=f"Grad-CAM: {self.class_names[scored]}")
         self.drop = None
-        if self.occlusion.value:
-            side = image.shape[0]
-            occ = explain.occlusion(self.model, image, patch=max(1, side // 4), stride=max(1, side // 8),
-                                    class_index=scored)
+        if self.occlusion.value and self._occlusion is not None:
+            occ = self._occlusion(image, scored)
             self.drop = occ.drop
             plots.occlusion_overlay(image, occ, ax=axes[1], title=f"occlusion: {self.class_names[scored]}", colorbar=False)
 
 
-# ------------------------------------------ feature maps and your own photo (notebook 05)
+# ------------------------------------------ feature maps and your own photo (notebooks 05-07)
 
 class FeatureMapViewer(_FigureWidget):
-    """Run one photo through a trained model and show the maps of any convolution or pooling layer.
+    """Show the feature maps of one photo, layer by layer and channel by channel.
 
-    Controls: ``layer`` (Dropdown of conv/pooling layer names), ``channel`` (IntSlider, its
-    maximum follows the layer's depth). Shown: ``fmap`` (the chosen channel, 2-D), ``text``.
-    All maps are computed once (``fmaps``, a dict by layer name); moving a control only redraws.
+    The maps are computed before, in the notebook (``keras.Model(model.inputs, [layer.output, ...])``);
+    moving a control only redraws.
+
+    Args:
+        image: the photo (H, W, 3), 0-255 pixels (or 0-1).
+        fmaps: {layer name: its maps (h, w, channels)}, in the order to offer them.
+
+    Controls: ``layer`` (Dropdown), ``channel`` (IntSlider; its maximum follows the layer's depth).
+    Shown: ``fmap`` (the chosen channel, 2-D), ``text``.
+
+    Raises:
+        ValueError: if ``fmaps`` is empty or a map is not (h, w, channels).
     """
 
-    def __init__(self, model, image, layer_names=None):
-        from cnnviz import models
-
+    def __init__(self, image, fmaps):
         super().__init__(figsize=(10, 3.4))
         self.image = np.asarray(image)
-        self.fmaps = models.feature_maps(model, self.image, layer_names)
+        self.fmaps = {name: np.asarray(m) for name, m in dict(fmaps).items()}
+        if not self.fmaps:
+            raise ValueError("fmaps is empty: pass {layer name: maps (h, w, channels)} for at least one layer")
+        for name, maps in self.fmaps.items():
+            if maps.ndim != 3:
+                raise ValueError(f"the maps of {name!r} have shape {maps.shape}; each layer needs (h, w, channels) "
+                                 "(drop the batch axis: fmaps[0])")
         names = list(self.fmaps)
         self.layer = W.Dropdown(options=names, value=names[0], description="layer")
         self.channel = W.IntSlider(value=0, min=0, max=self.fmaps[names[0]].shape[-1] - 1, description="channel")
@@ -580,14 +605,26 @@ class FeatureMapViewer(_FigureWidget):
 class PhotoClassifier:
     """Upload a photo and get the model's answer with its probability; a bad file gets a clear message.
 
-    Controls: ``upload`` (FileUpload). Shown: ``message`` (HTML), ``view`` (the photo as the
-    model sees it). ``classify(data)`` does the same for raw bytes; results land in
-    ``label``, ``probability`` and ``error``.
+    Args:
+        predict: ``f(image (H, W, 3) uint8) -> class probabilities`` (K,), or one sigmoid value.
+        image_size: (height, width) the model takes.
+        class_names: one name per class, in label order.
+
+    Controls: ``upload`` (FileUpload). Shown: ``message`` (HTML), ``view`` (the photo as the model
+    sees it). ``classify(data)`` does the same for raw bytes; results land in ``label``,
+    ``probability`` and ``error``.
+
+    Raises:
+        ValueError: at construction, if the number of class names differs from the model's outputs.
     """
 
-    def __init__(self, model, class_names):
-        self.model, self.class_names = model, list(class_names)
-        self.image_size = tuple(model.inputs[0].shape[1:3])
+    def __init__(self, predict, image_size, class_names):
+        self.predict, self.class_names = predict, list(class_names)
+        self.image_size = photos.size_pair(image_size)
+        n = len(metrics.class_probabilities(np.atleast_2d(predict(np.full((*self.image_size, 3), 128, np.uint8))))[0])
+        if n != len(self.class_names):
+            raise ValueError(f"the model gives {n} class probabilities but {len(self.class_names)} class names "
+                             f"were given ({self.class_names}); pass one name per class, in label order")
         self.upload = W.FileUpload(accept="image/*", multiple=False, description="your photo")
         self.message = W.HTML("Upload a photo of a cat or a dog (JPEG or PNG).")
         self.view = W.Image(format="png", width=160)
@@ -602,19 +639,26 @@ class PhotoClassifier:
             self.classify(item["content"], item.get("name", "upload"))
 
     def classify(self, data, name="photo"):
-        """Decode ``data`` (bytes), resize it to the model's input, predict; return (label, probability) or None."""
-        from cnnviz import training
+        """Decode ``data`` (bytes), resize it to the model's input, predict.
 
+        Args:
+            data: the file's bytes.
+            name: the file name shown in the message.
+
+        Returns:
+            (label, probability), or None when the file is not a usable photo (``error`` says why).
+        """
         try:
-            self.image = training.decode_photo(data, self.image_size)
-            self.label, self.probability = training.predict_photo(self.model, self.image, self.class_names)
-        except Exception as err:  # shown to the learner, kept in .error for tests
+            self.image = photos.decode_photo(data, self.image_size)
+            proba = metrics.class_probabilities(np.atleast_2d(self.predict(self.image)))[0]
+        except ValueError as err:  # shown to the learner, kept in .error for tests
             self.label = self.probability = None
             self.error = f"{type(err).__name__}: {err}"
             self.message.value = (f"<div style='color:#b00020'><b>{html.escape(name)}</b>: "
                                   f"{html.escape(str(err))}</div>")
             return None
-        self.error = ""
+        best = int(proba.argmax())
+        self.label, self.probability, self.error = self.class_names[best], float(proba[best]), ""
         buf = io.BytesIO()
         _PILImage.fromarray(self.image).save(buf, format="png")
         self.view.value = buf.getvalue()

@@ -1,0 +1,112 @@
+"""Receptive-field arithmetic in NumPy: layer by layer, how far apart two units are (the jump) and how much of the image one unit sees.
+
+Pure Python and NumPy: imports neither Keras nor matplotlib. ``attribution.model_receptive_fields``
+reads the same numbers off a Keras model.
+"""
+import math
+
+from cnnviz import ops
+
+KINDS = ("conv", "pool", "keep", "global", "merge")
+
+
+def _pair(value, name):
+    pair = tuple(int(v) for v in (value if isinstance(value, (tuple, list)) else (value, value)))
+    if len(pair) != 2 or min(pair) < 1:
+        raise ValueError(f"{name} must be a whole number >= 1 or a pair of them; got {value!r}")
+    return pair
+
+
+def _spec(spec, index, previous):
+    """Return a layer spec as a dict: tuples ("conv", kernel, stride[, padding]) are accepted."""
+    if not isinstance(spec, dict):
+        kind, *rest = spec
+        spec = dict(zip(("kind", "kernel", "stride", "padding"), (kind, *rest)))
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise ValueError(f"layer {index}: kind must be one of {KINDS}; got {kind!r}")
+    spec = {"name": f"{kind}{index}", "kernel": 1, "stride": 1, "dilation": 1, "padding": "valid",
+            "inputs": [previous] if previous else [], **spec}
+    if kind in ("conv", "pool"):
+        spec["kernel"] = _pair(spec["kernel"], f"layer {spec['name']!r} kernel")
+        spec["stride"] = _pair(spec["stride"], f"layer {spec['name']!r} stride")
+        spec["dilation"] = _pair(spec["dilation"], f"layer {spec['name']!r} dilation")
+    return spec
+
+
+def receptive_fields(specs, input_size):
+    """Return, layer by layer, the output size, the jump and the receptive field of one output unit.
+
+    ``specs`` lists layers input to output, each a dict (``kind`` conv|pool|keep|global|merge,
+    ``kernel``, ``stride``, ``dilation``, ``padding`` 'valid'|'same'|int, ``name``, ``inputs``)
+    or a tuple ``(kind, kernel, stride[, padding])``. ``input_size`` is the image's (H, W).
+    Each result holds ``out`` (h, w), ``jump`` (pixels of the image between two neighbouring
+    units), ``rf`` (the side of the window of image pixels one unit sees), ``start`` (the
+    image position, in pixels, of the centre of unit (0, 0)'s window) and ``whole`` (True once
+    a unit sees the whole image: global pooling, flatten, dense).
+    """
+    h, w = _pair(input_size, "input_size")
+    geometry = {"input": {"name": "input", "kind": "input", "out": (h, w), "jump": (1, 1), "rf": (1, 1),
+                          "start": (0.0, 0.0), "whole": False}}
+    previous, fields = "input", []
+    for index, raw in enumerate(specs, start=1):
+        spec = _spec(raw, index, previous)
+        missing = [n for n in spec["inputs"] if n not in geometry]
+        if missing:
+            raise ValueError(f"layer {spec['name']!r} reads {missing}, which no earlier layer produces")
+        ins = [geometry[n] for n in spec["inputs"]] or [geometry["input"]]
+        src = max(ins, key=lambda g: g["rf"])
+        if spec["kind"] == "merge" and len({g["jump"] for g in ins}) > 1:
+            raise ValueError(f"layer {spec['name']!r} merges maps with different jumps {[g['jump'] for g in ins]}")
+        field = {"name": spec["name"], "kind": spec["kind"], "whole": src["whole"]}
+        if spec["kind"] in ("conv", "pool"):
+            out, jump, rf, start = [], [], [], []
+            for axis in (0, 1):
+                n, j, r, s0 = src["out"][axis], src["jump"][axis], src["rf"][axis], src["start"][axis]
+                k = spec["dilation"][axis] * (spec["kernel"][axis] - 1) + 1
+                stride, padding = spec["stride"][axis], spec["padding"]
+                before = (ops.same_padding(n, k, stride)[0] if padding == "same"
+                          else 0 if padding == "valid" else int(padding))
+                out.append(ops.output_size(n, k, stride, padding, strict=False))
+                jump.append(j * stride)
+                rf.append(r + (k - 1) * j)
+                start.append(s0 + ((k - 1) / 2 - before) * j)
+            field.update(out=tuple(out), jump=tuple(jump), rf=tuple(rf), start=tuple(start))
+        elif spec["kind"] == "global":
+            field.update(out=(1, 1), jump=(h, w), rf=(max(h, src["rf"][0]), max(w, src["rf"][1])),
+                         start=((h - 1) / 2, (w - 1) / 2), whole=True)
+        else:  # keep (ReLU, BatchNorm, Dropout...) and merge (Add, Concatenate): same grid
+            field.update(out=src["out"], jump=src["jump"], rf=src["rf"], start=src["start"])
+        geometry[spec["name"]] = field
+        fields.append(field)
+        previous = spec["name"]
+    return fields
+
+
+def receptive_box(field, row, col, image_size):
+    """Return the pixel box (top, left, bottom, right), end excluded, that unit (row, col) of a layer sees, clipped to the image."""
+    h, w = _pair(image_size, "image_size")
+    if field["whole"]:
+        return 0, 0, h, w
+    if not (0 <= row < field["out"][0] and 0 <= col < field["out"][1]):
+        raise ValueError(f"unit ({row}, {col}) is outside layer {field['name']!r}'s {field['out'][0]}x{field['out'][1]} map")
+    box = []
+    for axis, index, n in ((0, row, h), (1, col, w)):
+        centre = field["start"][axis] + index * field["jump"][axis]
+        half = (field["rf"][axis] - 1) / 2
+        box.append((max(0, math.ceil(centre - half)), min(n, math.floor(centre + half) + 1)))
+    return box[0][0], box[1][0], box[0][1], box[1][1]
+
+
+def describe_fields(fields):
+    """Return a text table of the layers: output size and depth, how many numbers that is, jump and receptive field."""
+    lines = [f"{'layer':<20}{'output':>13}{'numbers':>10}{'jump':>6}{'receptive field':>17}"]
+    for f in fields:
+        depth = f.get("channels")
+        size = ((f"{depth} values" if depth else "-") if f["whole"] else
+                f"{f['out'][0]}x{f['out'][1]}" + (f"x{depth}" if depth else ""))
+        numbers = f"{(depth or 1) * (1 if f['whole'] else f['out'][0] * f['out'][1]):,}" if depth else "-"
+        rf = "whole image" if f["whole"] else f"{f['rf'][0]}x{f['rf'][1]}"
+        jump = "-" if f["whole"] else str(f["jump"][0]) if f["jump"][0] == f["jump"][1] else f"{f['jump'][0]}x{f['jump'][1]}"
+        lines.append(f"{f['name']:<20}{size:>13}{numbers:>10}{jump:>6}{rf:>17}")
+    return "\n".join(lines)
