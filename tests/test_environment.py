@@ -29,20 +29,32 @@ def conda_requirements():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     deps = [d for d in env["dependencies"] if isinstance(d, str)]
     # packages on PyPI only (not on conda-forge) are listed in the pip: section
-    deps += [d.split("#")[0].strip() for section in env["dependencies"] if isinstance(section, dict)
+    deps += [d.split("#")[0].split(";")[0].strip() for section in env["dependencies"] if isinstance(section, dict)
              for d in section.get("pip", []) if not d.startswith("-")]
     return dict(_split(d.replace("=", "==", 1) if re.match(r"^[\w.\-]+=[^=<>]", d) else d) for d in deps)
 
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     pip = {CONDA_NAMES.get(name, name): spec for name, spec in pip_requirements().items()}
-    assert pip.pop("tensorflow") == pip["tensorflow-cpu"], "one TensorFlow bound for every platform"
-    # (Binder is Linux x86_64: the `cpu` extra's tensorflow-cpu line is the one that applies there)
+    assert pip["tensorflow"] == pip["tensorflow-cpu"], "one TensorFlow bound for every platform"
     conda = {name: spec for name, spec in conda_requirements().items() if name not in ("python", "pip")}
     assert conda == pip, (
         "environment.yml and pyproject.toml disagree; missing from environment.yml: "
         f"{sorted(set(pip) - set(conda))}, only in environment.yml: {sorted(set(conda) - set(pip))}, "
         f"different bounds: {sorted(n for n in set(pip) & set(conda) if pip[n] != conda[n])}")
+
+
+def _markers(lines):
+    """Return {name: environment marker} of requirement lines that carry one."""
+    return {_split(line.split(";")[0])[0]: " ".join(line.split(";", 1)[1].split()) for line in lines if ";" in line}
+
+
+def test_environment_yml_picks_tensorflow_per_platform_as_the_cpu_extra_does():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
+    extra = _markers(project["optional-dependencies"]["cpu"])
+    assert set(extra) == {"tensorflow", "tensorflow-cpu"} and _markers(pip_section) == extra
 
 
 def test_environment_yml_installs_the_project_and_pins_python_311():
