@@ -361,7 +361,7 @@ def windows2d(n, kernel, stride=1, padding=0, axes=None):
                               "uncovered": [i - pad for i in range(reach, span) if pad <= i < pad + n]}
     return axes
 
-def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.2f}"):
+def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.2f}", fontsize=8):
     """Draw a feature map with its pooling windows outlined (padding hatched), beside the pooled map.
 
     Each window is outlined in its own colour, and the pooled cell it gives is outlined in the
@@ -373,6 +373,7 @@ def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.
         size, stride, padding: the pooling's window side, stride and padding ('valid' or 'same').
         axes: two axes to draw on (new ones when None).
         fmt: how each value is written (a format string or a function such as ``xo.ninths``).
+        fontsize: the values' size in points (10 pt digits are 10 px tall at 100 dpi).
 
     Returns:
         The two axes. ``axes[0].cnnviz_pool`` lists the ``padded`` cells, the ``windows``'
@@ -384,7 +385,8 @@ def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(8, 3.8))
     vmax = max(1.0, float(np.nanmax(np.abs(fmap))), float(np.nanmax(np.abs(pooled))))
-    heatmap(fmap, ax=axes[0], fmt=fmt, vmin=-vmax, vmax=vmax, title=f"feature map {fmap.shape[0]}x{fmap.shape[1]}")
+    heatmap(fmap, ax=axes[0], fmt=fmt, vmin=-vmax, vmax=vmax, title=f"feature map {fmap.shape[0]}x{fmap.shape[1]}",
+            fontsize=fontsize)
     h, w = fmap.shape
     (top, bottom), (left, right) = ((0, 0), (0, 0)) if padding == "valid" else (
         ops.same_padding(h, size, stride), ops.same_padding(w, size, stride))
@@ -402,7 +404,8 @@ def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.
            facecolors="none", linewidths=2, edgecolors=colors)
     axes[0].set_xlim(-0.5 - left, w - 0.5 + right)
     axes[0].set_ylim(h - 0.5 + bottom, -0.5 - top)
-    heatmap(pooled, ax=axes[1], fmt=fmt, vmin=-vmax, vmax=vmax, title=f"pooled {pooled.shape[0]}x{pooled.shape[1]}")
+    heatmap(pooled, ax=axes[1], fmt=fmt, vmin=-vmax, vmax=vmax, title=f"pooled {pooled.shape[0]}x{pooled.shape[1]}",
+            fontsize=fontsize)
     _boxes(axes[1], [(c - 0.45, r - 0.45, 0.9, 0.9) for r, c in cells], facecolors="none", linewidths=3,
            edgecolors=colors)
     axes[1].cnnviz_pool = {"colors": colors}
@@ -460,14 +463,16 @@ def layer_maps(out, names, figure, fmt="{:.2f}", fontsize=8):
             written = key in ("pool1", "pool2")
             heatmap(values, ax=ax, fmt=fmt if written else None, fontsize=fontsize,
                     title=f"{label} {values.shape[0]}x{values.shape[1]}" if f == 0 else None)
+            if f == 0:
+                ax.set_title(ax.get_title(), fontsize=fontsize)
             maps[key].append(ax)
         maps["conv"][f].text(-0.08, 0.5, names[f], transform=maps["conv"][f].transAxes, rotation=90,
-                             ha="right", va="center", fontsize=9)
+                             ha="right", va="center", fontsize=fontsize)
     cax = figure.add_subplot(grid[:, 2])
     colorbar = figure.colorbar(maps["conv"][0].cnnviz_grid["mesh"], cax=cax)
-    colorbar.ax.tick_params(labelsize=8)
+    colorbar.ax.tick_params(labelsize=fontsize)
     votes = figure.add_subplot(grid[:, 6])
-    votes.yaxis.tick_right()
+    votes.yaxis.set_visible(False)          # the bars have their values written on them
     return {"maps": maps, "votes": votes, "colorbar": colorbar}
 
 
@@ -489,13 +494,14 @@ def update_layer_maps(drawn, out):
     return changed
 
 
-def votes_bar(scores, probs=None, ax=None):
+def votes_bar(scores, probs=None, ax=None, fontsize=10):
     """Draw each class's vote (and, if given, its softmax probability) as bars with their values.
 
     Args:
         scores: {class: vote}.
         probs: {class: probability}, or None for the votes alone.
         ax: the axes to draw on (a new one when None).
+        fontsize: the size of the values, ticks and legend, in points.
 
     Returns:
         The axes; ``ax.cnnviz_bars`` lists (bars, value texts) per series.
@@ -509,12 +515,13 @@ def votes_bar(scores, probs=None, ax=None):
     for i, (label, values) in enumerate(series):
         heights = [values[n] for n in names]
         bars = ax.bar(x + (i - (len(series) - 1) / 2) * width, heights, width, label=label)
-        texts = [ax.text(b.get_x() + b.get_width() / 2, v + 0.02, f"{v:.3f}", ha="center", fontsize=8)
+        texts = [ax.text(b.get_x() + b.get_width() / 2, v + 0.02, f"{v:.3f}", ha="center", fontsize=fontsize)
                  for b, v in zip(bars, heights)]
         ax.cnnviz_bars.append((bars, texts))
     ax.set_xticks(x, names)
     ax.set_ylim(0, 1.15)
-    ax.legend(fontsize=8, loc="upper right")
+    ax.tick_params(labelsize=fontsize)
+    ax.legend(fontsize=fontsize - 1, loc="upper right")
     return ax
 
 

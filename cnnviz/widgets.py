@@ -293,7 +293,9 @@ class PoolingExplorer(_FigureWidget):
         else:
             for ax in self._axes:
                 _wipe(ax)
-            plots.pooling(self.fmap, self.pooled, size, stride, padding, axes=self._axes, fmt=xo.ninths)
+            plots.pooling(self.fmap, self.pooled, size, stride, padding, axes=self._axes, fmt=xo.ninths, fontsize=10)
+            for ax in self._axes:
+                ax.set_title(ax.get_title(), fontsize=10)
             self._layout, self._background = layout, None
         return [*self._axes[0].collections, *self._axes[1].collections]
 
@@ -463,11 +465,11 @@ class DrawingPad(_FigureWidget):
             changed = plots.update_layer_maps(self._drawn, self.maps)
             plots.update_votes_bar(self._drawn["votes"], self.scores, self.probs)
         else:
-            self._drawn = plots.layer_maps(self.maps, list(self.filters), self.figure, fmt=xo.ninths)
+            self._drawn = plots.layer_maps(self.maps, list(self.filters), self.figure, fmt=xo.ninths, fontsize=10)
             self._drawn["shapes"] = shapes
             self._background = None
             plots.votes_bar(self.scores, self.probs, ax=self._drawn["votes"])
-            self._drawn["votes"].set_title("votes and their softmax", fontsize=9)
+            self._drawn["votes"].set_title("votes and their softmax", fontsize=10)
             changed = plots.update_layer_maps(self._drawn, self.maps)
         bars = [a for rects, texts in self._drawn["votes"].cnnviz_bars for a in [*rects, *texts]]
         return [*changed, *bars]

@@ -163,7 +163,9 @@ def test_pooling_explorer_reproduces_the_articles_4x4_maps():
 def test_pooling_explorer_renders_at_100_dpi_with_labels_10_px_tall():
     w = widgets.PoolingExplorer()
     assert w.figure.dpi >= 100
-    assert w._axes[1].cnnviz_grid["fontsize"] / 72 * w.figure.dpi >= 10   # points -> pixels
+    for ax in w._axes:                     # 10 pt: digits (0.73 of the size) 10 px tall at 100 dpi
+        assert ax.cnnviz_grid["fontsize"] * 0.73 * w.figure.dpi / 72 >= 10
+        assert ax.title.get_fontsize() >= 10
     assert w._axes[0].cnnviz_pool["colors"] == w._axes[1].cnnviz_pool["colors"]
 
 
@@ -217,6 +219,9 @@ def test_drawing_pad_runs_the_network_live():
     assert pad.probs["X"] == pytest.approx(ops.softmax([1.0, 5 / 9])[0])
     assert "the network says X" in pad.text and bytes(pad.view.value).startswith(PNG)
     assert (pad.drawing.width, pad.drawing.height) == (9 * CELL, 9 * CELL) and pad.figure.dpi >= 100
+    for key in ("pool1", "pool2"):                          # the numbers written: 10 px digits
+        assert all(ax.cnnviz_grid["fontsize"] * 0.73 * pad.figure.dpi / 72 >= 10 for ax in pad._drawn["maps"][key])
+    assert all(t.get_fontsize() >= 10 for _, texts in pad._drawn["votes"].cnnviz_bars for t in texts)
     pad.mode.value = "erase"
     pad.mouse_down(*at(4, 4))                                   # erase the X's centre
     pad.mouse_up(*at(4, 4))
