@@ -1,6 +1,7 @@
 """Check the seed mistakes notebooks 02-04 call out, the X/O variants, and the exercises' answers."""
 import fractions
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -270,3 +271,64 @@ def test_exercises_of_04_accept_the_computed_answer_rounded_and_refuse_others(ex
     assert "not yet. Hint:" in out
     assert exercises.check(exercise_id, None) is False
     assert "Hint" not in capsys.readouterr().out                  # no hint before an attempt
+
+
+# ------------------------------------------------------------------ notebooks 03-04: what the articles say, checked
+
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+
+
+def _article(number):
+    if not SEEDS.is_dir():
+        pytest.skip(f"the articles' texts are not at {SEEDS}")
+    return " ".join(next(SEEDS.glob(f"{number}_*.txt")).read_text().split())
+
+
+def test_what_notebooks_03_and_04_attribute_to_the_articles_is_in_their_texts():
+    ali, dishashree, mwiti, spahovic = _article("000"), _article("001"), _article("002"), _article("004")
+    assert "Max, Average, Sum" in ali and "L2 norm pooling" in dishashree               # 03, section 7
+    assert "irrespective of the difference in lighting" in mwiti                         # 03, section 10
+    assert "Padding >>> same" in ali                                                     # 03, section 4
+    assert "prediction rate of 91 percent" in ali and "prediction rate of 51 percent" in ali   # 04, section 3
+    assert "we not going backpropagation here" in ali                                    # 04, section 7
+    assert "Target Vector = [0, 0, 1, 0]" in ali and "[0.2, 0.4, 0.1, 0.3]" in ali and "[0.1, 0.1, 0.7, 0.1]" in ali
+    # Spahović (n.d.) announces the pooling output size and then gives no formula (it was a picture)
+    after = spahovic.split("the output dimension (h2, w2, d2) is:")[1]
+    assert after.lstrip().startswith("Next image demonstrates") and "h2 =" not in spahovic
+
+
+@pytest.mark.parametrize("notebook", ["03_relu_and_pooling.ipynb", "04_flatten_and_voting.ipynb"])
+def test_notebooks_03_and_04_never_say_seed_for_an_article(notebook):
+    import json
+
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / notebook).read_text())["cells"]
+    texts = []
+    for cell in cells:
+        texts.append("".join(cell["source"]))                  # markdown, and code (figure titles are set there)
+        for out in cell.get("outputs", []):
+            texts.append("".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", "")))
+    words = ("seed 00", "seed check", "seed's", "the seed", "seed 1", "seed 2", "seed 3", "seed 4")
+    found = [w for t in texts for w in words if w in t.lower()]
+    assert not found and any("Checking the article" in t for t in texts), found
+
+
+def test_without_relu_two_convolutions_are_one_and_with_it_they_are_not():
+    k1, k2 = xo.FILTERS["diagonal \\"], xo.FILTERS["cross x"]
+    merged = np.zeros((5, 5))
+    for i, j in np.ndindex(3, 3):
+        merged[i:i + 3, j:j + 3] += k1[i, j] * k2
+    for image in (xo.X, xo.O, xo.thicken(xo.X)):
+        np.testing.assert_allclose(ops.conv2d(ops.conv2d(image, k1), k2), ops.conv2d(image, merged))
+    windows = np.concatenate([np.lib.stride_tricks.sliding_window_view(im, (5, 5)).reshape(-1, 25) for im in (xo.X, xo.O)])
+    target = np.concatenate([ops.conv2d(ops.relu(ops.conv2d(im, k1)), k2).ravel() for im in (xo.X, xo.O)])
+    best = np.linalg.lstsq(windows, target, rcond=None)[0]
+    assert np.abs(windows @ best - target).max() > 4             # no 5x5 kernel does what ReLU between them does
+
+
+def test_pooling_forgives_a_one_pixel_shift_but_not_a_brighter_map():
+    out, moved = xo.forward(xo.X), xo.forward(xo.shift(xo.X, 0, 1))
+    np.testing.assert_array_equal(moved["conv"][:, :, 1:], out["conv"][:, :, :-1])   # the map moved: equivariance
+    changed = {k: int((~np.isclose(out[k], moved[k])).sum()) for k in ("conv", "pool1", "pool2")}
+    assert changed == {"conv": 140, "pool1": 29, "pool2": 2}
+    relu = out["relu"][0]
+    np.testing.assert_allclose(ops.pool2d(2 * relu, 2, 2, "max", "same"), 2 * ops.pool2d(relu, 2, 2, "max", "same"))
