@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(not MAKE, reason="make is not installed")
 
 def _make_chromium(cwd, path=None, **kw):
     """Run only the Makefile's Chromium rule, for a Chromium that does not exist."""
-    env = dict(os.environ, PATH=path or os.environ["PATH"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}  # nothing from `make test`
+    env["PATH"] = path or os.environ["PATH"]
     return subprocess.run([MAKE, "-s", "-C", str(ROOT), "-o", f"{sys.prefix}/.installed", MISSING,
                            f"CHROMIUM={MISSING}"], capture_output=True, text=True, env=env, cwd=cwd,
                           stdin=subprocess.DEVNULL, timeout=60, **kw)

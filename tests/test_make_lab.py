@@ -72,7 +72,8 @@ def _make_lab(home, user=None, venv=VENV):
     """Start `make lab` in its own process group; return (process, port, token, log path)."""
     port, token = _free_port(), secrets.token_hex(16)
     log = home / "lab.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTHONPATH"))}
+    # Nothing from a calling make (`make test` runs this test) or a Jupyter setting of the caller.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTHONPATH", "MAKE", "MFLAGS"))}
     env.update(HOME=str(home), JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"))
     cmd = ["make", "--no-print-directory", "-C", str(ROOT), "-o", f"{venv}/.installed", "lab", f"VENV={venv}",
