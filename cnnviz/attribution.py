@@ -1,8 +1,10 @@
-"""Explain a trained Keras CNN: Grad-CAM (the reference the notebooks check their own against), occlusion,
-the images that excite one filter, first-layer filters as pictures, and the receptive field of every layer.
+"""Explain a trained Keras CNN (Grad-CAM, occlusion, top images, filters, receptive fields); uses Keras, never matplotlib.
 
-Keras module (TensorFlow through ``config.keras_quietly``). Pure receptive-field arithmetic lives in
-``cnnviz.fields``; map resizing in ``cnnviz.ops``; drawing in ``cnnviz.plots``.
+Grad-CAM here is the reference the notebooks check their own against; the rest: occlusion, the
+images that excite one filter, first-layer filters as pictures, and the receptive field of every layer.
+Keras module (TensorFlow through ``config.keras_quietly``); it imports neither matplotlib nor
+``cnnviz.plots`` or ``cnnviz.widgets``. Pure receptive-field arithmetic lives in ``cnnviz.fields``;
+map resizing in ``cnnviz.ops``; drawing in ``cnnviz.plots``.
 
 Grad-CAM scores a class by its *logit*, the value before the final sigmoid or softmax. A single
 sigmoid unit gives p = sigmoid(z) for class 1, so class 0 ("the other class") has 1 - p = sigmoid(-z):
@@ -22,10 +24,18 @@ import tensorflow as tf  # noqa: E402  (after the quiet import)
 from keras import layers as L  # noqa: E402
 
 def filters_as_images(kernel, per_filter=True):
-    """Turn a conv kernel (kh, kw, C, F) into F small images (F, kh, kw, C) in 0..1, with weight 0 at grey 0.5.
+    """Turn a conv kernel into one small picture per filter, weight 0 shown as mid-grey 0.5.
 
-    Each filter is scaled by its own largest |weight| (``per_filter=True``) or all by the
-    largest of the layer (``False``, which shows which filters are strong).
+    Args:
+        kernel: a convolution kernel (kh, kw, C, F) as Keras stores it, e.g. ``layer.kernel``.
+        per_filter: True scales each filter by its own largest |weight| (shows every pattern);
+            False scales all filters by the largest |weight| of the layer (shows which are strong).
+
+    Returns:
+        A float array (F, kh, kw, C) in 0..1: 0.5 is weight 0, above 0.5 positive, below negative.
+
+    Raises:
+        ValueError: if ``kernel`` is not 4-D.
     """
     kernel = np.asarray(kernel, dtype=float)
     if kernel.ndim != 4:
@@ -37,9 +47,18 @@ def filters_as_images(kernel, per_filter=True):
 
 
 def brightness_share(kernel):
-    """Return, per filter of a (kh, kw, C, F) kernel, the share of its weight that all channels have alike.
+    """Return, per filter, the share of its weight that all input channels have alike.
 
     Near 1: a brightness pattern (the same on R, G and B); near 0: a colour pattern.
+
+    Args:
+        kernel: a convolution kernel (kh, kw, C, F) as Keras stores it.
+
+    Returns:
+        A float array (F,) in 0..1, one share per filter.
+
+    Raises:
+        ValueError: if ``kernel`` is not 4-D.
     """
     kernel = np.asarray(kernel, dtype=float)
     if kernel.ndim != 4:
@@ -51,7 +70,18 @@ def brightness_share(kernel):
 
 
 def top_k(scores, k):
-    """Return the indices of the ``k`` largest scores, largest first (ties: the lower index first)."""
+    """Return the indices of the ``k`` largest scores, largest first (ties: the lower index first).
+
+    Args:
+        scores: a non-empty 1-D array, one score per image.
+        k: how many indices to return, a whole number from 1 to ``len(scores)``.
+
+    Returns:
+        An int array (k,).
+
+    Raises:
+        ValueError: if ``scores`` is empty or not 1-D, or ``k`` is out of range.
+    """
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 1 or scores.size == 0:
         raise ValueError(f"scores must be a non-empty 1-D array, one per image; got shape {scores.shape}")
@@ -61,18 +91,40 @@ def top_k(scores, k):
 
 
 class Occlusion(NamedTuple):
-    """The result of ``occlusion``: probability drops per patch position and spread over pixels."""
-    drop: np.ndarray      # (rows, cols): base probability minus the probability with the patch there
-    pixels: np.ndarray    # (H, W): the mean drop of the patches covering each pixel
-    base: float           # the class probability of the untouched image
-    rows: np.ndarray      # top row of each patch position
-    cols: np.ndarray      # left column of each patch position
+    """The result of ``occlusion``: probability drops per patch position and spread over pixels.
+
+    Attributes:
+        drop: (rows, cols) the base probability minus the probability with the patch at each position.
+        pixels: (H, W) the mean drop of the patches covering each pixel.
+        base: the class probability of the untouched image, 0..1.
+        rows: the top row (pixels) of each patch position.
+        cols: the left column (pixels) of each patch position.
+        class_index: the class whose probability was tracked.
+        patch: the side of the square patch, in pixels.
+    """
+    drop: np.ndarray
+    pixels: np.ndarray
+    base: float
+    rows: np.ndarray
+    cols: np.ndarray
     class_index: int
     patch: int
 
 
 def patch_starts(n, patch, stride):
-    """Return the start of each patch along an axis of ``n`` pixels; the last patch touches the far edge."""
+    """Return the start of each patch along an axis of ``n`` pixels; the last patch touches the far edge.
+
+    Args:
+        n: the image side, in pixels.
+        patch: the patch side, a whole number of pixels from 1 to ``n``.
+        stride: pixels between two patch starts, a whole number >= 1.
+
+    Returns:
+        An int array of start positions, in pixels.
+
+    Raises:
+        ValueError: if ``patch`` or ``stride`` is not a whole number >= 1, or ``patch`` > ``n``.
+    """
     for label, value in (("patch", patch), ("stride", stride)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{label} must be a whole number of pixels >= 1; got {value!r}")
@@ -83,7 +135,17 @@ def patch_starts(n, patch, stride):
 
 
 def occluded_batch(image, rows, cols, patch, fill):
-    """Return copies of ``image`` (H, W, C), one per (row, col) start, each with a patch x patch square set to ``fill``."""
+    """Return copies of an image, one per (row, col) start, each with a square patch set to ``fill``.
+
+    Args:
+        image: one image (H, W, C).
+        rows, cols: int arrays (P,) of the patches' top rows and left columns, in pixels.
+        patch: the side of the square, in pixels.
+        fill: the value written into the square (e.g. 127.5, mid-grey for 0-255 pixels).
+
+    Returns:
+        A float32 array (P, H, W, C).
+    """
     image = np.asarray(image, dtype="float32")
     h, w = image.shape[:2]
     in_rows = (np.arange(h) >= rows[:, None]) & (np.arange(h) < rows[:, None] + patch)  # (P, H)
@@ -100,11 +162,27 @@ def _class_column(proba, class_index):
 
 
 def occlusion(predict, image, patch=8, stride=4, class_index=None, fill=None, batch_size=64):
-    """Slide a grey ``patch`` over ``image`` and return how much the class probability drops at each place.
+    """Slide a grey square over an image and return how much the class probability drops at each place.
 
-    ``predict`` maps a batch (N, H, W, C) to probabilities (a Keras model, or any function);
-    ``class_index`` defaults to the predicted class; ``fill`` defaults to mid-grey (127.5 for
-    0-255 pixels, 0.5 for 0-1 pixels). Positive drops mark regions the prediction relies on.
+    Positive drops mark regions the prediction relies on; negative ones, regions that argue against it.
+
+    Args:
+        predict: a Keras model, or any function from a batch (N, H, W, C) to probabilities
+            ((N, K) softmax or (N,)/(N, 1) sigmoid).
+        image: one image (H, W, C), the size the model takes, in the model's pixel scale.
+        patch: the side of the square, in pixels.
+        stride: pixels between two positions of the square.
+        class_index: the class to track (default: the class predicted for the untouched image).
+        fill: the value of the square (default: mid-grey, 127.5 for 0-255 pixels, 0.5 for 0-1 pixels).
+        batch_size: occluded copies per prediction call.
+
+    Returns:
+        An ``Occlusion``: ``drop`` per position, ``pixels`` (H, W), ``base`` probability and more.
+
+    Raises:
+        ValueError: if ``image`` is not (H, W, C), ``predict`` is neither a model nor a function,
+            ``patch``/``stride`` are not whole numbers >= 1 or ``patch`` is larger than the image,
+            or ``class_index`` is not a class of the model.
     """
     image = np.asarray(image, dtype="float32")
     if image.ndim != 3:
@@ -138,7 +216,18 @@ def _predict_fn(model):
 
 
 def predict_proba(model, image):
-    """Return the class probabilities of one image (K,); a single sigmoid output p becomes [1 - p, p]."""
+    """Return the class probabilities of one image; a single sigmoid output p becomes [1 - p, p].
+
+    Args:
+        model: a Keras model.
+        image: one image (H, W, C) that fits the model.
+
+    Returns:
+        A float array (K,).
+
+    Raises:
+        ValueError: if the image does not fit the model's input.
+    """
     return class_probs(model, image)[0]
 
 
@@ -148,7 +237,18 @@ def _inputs_of(layer):
 
 
 def layer_specs(model):
-    """Describe each layer of ``model`` by how it moves over the image: kind, kernel, stride, padding, inputs."""
+    """Describe each layer of a Keras model by how it moves over the image, for ``fields.receptive_fields``.
+
+    Args:
+        model: a Keras model of 2-D layers (convolutions, pooling, and layers that keep the map size).
+
+    Returns:
+        A list of dicts, input to output, each with ``name``, ``kind`` (conv, pool, keep, global,
+        merge), ``inputs``, ``channels`` and, for conv and pool, ``kernel``, ``stride``, ``padding``.
+
+    Raises:
+        ValueError: for a layer that changes the map size in a way not followed here (e.g. a resize).
+    """
     specs, input_names = [], {t._keras_history.operation.name for t in model.inputs}
     for layer in model.layers:
         if isinstance(layer, L.InputLayer):
@@ -177,7 +277,19 @@ def layer_specs(model):
 
 
 def model_receptive_fields(model):
-    """Return ``receptive_fields`` for every layer of a Keras ``model`` (with ``channels``), by layer name."""
+    """Return the receptive field of every layer of a Keras model, by layer name.
+
+    Args:
+        model: a Keras model with one image input.
+
+    Returns:
+        A dict {layer name: field}; each field is a dict as ``fields.receptive_fields`` gives
+        (``out`` (h, w), ``jump``, ``rf``, ``start``, ``whole``) plus ``channels``, the layer's depth.
+
+    Raises:
+        ValueError: for a layer whose effect on the map size cannot be followed, or a merge of
+            maps on different grids.
+    """
     specs = layer_specs(model)
     fields = receptive_fields(specs, tuple(model.inputs[0].shape[1:3]))
     for field, spec in zip(fields, specs):
@@ -186,18 +298,45 @@ def model_receptive_fields(model):
 
 
 def spatial_layers(model):
-    """Return the names of the layers whose output is still a stack of maps (h, w, channels)."""
+    """Return the names of the layers whose output is still a stack of maps (h, w, channels).
+
+    Args:
+        model: a Keras model.
+
+    Returns:
+        A list of layer names, input to output (the input layer left out).
+    """
     return [layer.name for layer in model.layers
             if len(layer.output.shape) == 4 and type(layer).__name__ != "InputLayer"]
 
 
 def conv_layers(model):
-    """Return the names of the convolution and pooling layers, input to output (the stages worth showing)."""
+    """Return the names of the convolution and pooling layers, input to output (the stages worth showing).
+
+    Args:
+        model: a Keras model with one image input.
+
+    Returns:
+        A list of layer names.
+
+    Raises:
+        ValueError: as ``model_receptive_fields``, for a layer it cannot follow.
+    """
     return [name for name, f in model_receptive_fields(model).items() if f["kind"] in ("conv", "pool")]
 
 
 def gradcam_layer(model):
-    """Return the usual Grad-CAM layer: the last convolution's output, after its BatchNorm/activation if any."""
+    """Return the usual Grad-CAM layer: the last convolution's output, after its BatchNorm/activation if any.
+
+    Args:
+        model: a Keras model with one image input.
+
+    Returns:
+        The layer's name.
+
+    Raises:
+        ValueError: if the model has no convolution layer.
+    """
     fields = model_receptive_fields(model)
     convs = [name for name, f in fields.items() if f["kind"] == "conv"]
     if not convs:
@@ -213,7 +352,18 @@ def gradcam_layer(model):
 
 
 def depth_layers(model, n=6):
-    """Return up to ``n`` convolution/pooling layers of ``model``, spread evenly from the first to the last."""
+    """Return up to ``n`` convolution/pooling layers of a model, spread evenly from the first to the last.
+
+    Args:
+        model: a Keras model with one image input.
+        n: the most layers to return.
+
+    Returns:
+        A list of layer names, input to output (all of them when the model has ``n`` or fewer).
+
+    Raises:
+        ValueError: as ``model_receptive_fields``, for a layer it cannot follow.
+    """
     names = conv_layers(model)
     if len(names) <= n:
         return names
@@ -221,7 +371,17 @@ def depth_layers(model, n=6):
 
 
 def first_conv_layer(model):
-    """Return the first Conv2D layer of ``model`` (its ``kernel`` is (kh, kw, C, F); ``trainable`` says if training moved it)."""
+    """Return the first Conv2D layer of a model.
+
+    Args:
+        model: a Keras model.
+
+    Returns:
+        The layer: its ``kernel`` is (kh, kw, C, F); ``trainable`` says whether training moved it.
+
+    Raises:
+        ValueError: if the model has no Conv2D layer.
+    """
     for layer in model.layers:
         if isinstance(layer, L.Conv2D) and not isinstance(layer, L.Conv2DTranspose):
             return layer
@@ -229,12 +389,34 @@ def first_conv_layer(model):
 
 
 def first_conv_kernel(model):
-    """Return the kernel (kh, kw, C, F) of the first convolution of ``model`` as NumPy."""
+    """Return the kernel of the first convolution of a model as NumPy.
+
+    Args:
+        model: a Keras model.
+
+    Returns:
+        A float array (kh, kw, C, F).
+
+    Raises:
+        ValueError: if the model has no Conv2D layer.
+    """
     return np.asarray(first_conv_layer(model).kernel)
 
 
 def submodel(model, names, with_head_input=False):
-    """Return a model from ``model``'s input to the outputs of layers ``names`` (and the last layer's input)."""
+    """Return a model from a model's input to the outputs of some of its layers.
+
+    Args:
+        model: a Keras model with one image input.
+        names: the layer names whose outputs the new model returns, in this order.
+        with_head_input: True also returns the input of the last layer (for the logits).
+
+    Returns:
+        A Keras model whose output is a list, one tensor per name (and the head input last).
+
+    Raises:
+        ValueError: for a name that is not a layer of the model, or a model with several inputs.
+    """
     known = {layer.name for layer in model.layers}
     missing = [n for n in names if n not in known]
     if missing:
@@ -265,7 +447,21 @@ def _layer_batches(model, images, layer_name, batch_size):
 
 
 def filter_scores(model, images, layer_name, channel, batch_size=64):
-    """Return each image's mean activation of ``channel`` in ``layer_name`` (N,) and where it peaks (N, 2): row, col."""
+    """Return each image's mean activation of one filter, and where that filter's map peaks.
+
+    Args:
+        model: a Keras model with one image input.
+        images: a batch (N, H, W, C) that fits the model.
+        layer_name: a layer whose output is a stack of maps (h, w, channels).
+        channel: the filter, from 0 to the layer's channels - 1.
+        batch_size: images per call of the model.
+
+    Returns:
+        ``(means, peaks)``: a float array (N,) and an int array (N, 2) of (row, col) in the layer's map.
+
+    Raises:
+        ValueError: for an unknown layer, a channel out of range, or images that do not fit.
+    """
     depth = model.get_layer(layer_name).output.shape[-1] if layer_name in spatial_layers(model) else None
     if depth is not None and not 0 <= channel < depth:
         raise ValueError(f"layer {layer_name!r} has {depth} channels; pick a channel from 0 to {depth - 1}")
@@ -279,26 +475,63 @@ def filter_scores(model, images, layer_name, channel, batch_size=64):
 
 
 def selective_channels(model, images, layer_name, batch_size=64):
-    """Return the channels of ``layer_name``, most selective first: the widest spread of their per-image means.
+    """Return the channels of a layer, most selective first: the widest spread of their per-image means.
 
     A dead filter (never positive) comes last; a filter that fires for some images much more than
     for others comes first: the one worth a gallery.
+
+    Args:
+        model: a Keras model with one image input.
+        images: a batch (N, H, W, C) that fits the model.
+        layer_name: a layer whose output is a stack of maps (h, w, channels).
+        batch_size: images per call of the model.
+
+    Returns:
+        An int array (channels,) of channel indices.
+
+    Raises:
+        ValueError: for an unknown layer, or images that do not fit the model.
     """
     means = np.concatenate([f.mean(axis=(1, 2)) for f in _layer_batches(model, images, layer_name, batch_size)])
     return np.argsort(-means.std(axis=0), kind="stable")
 
 
 class TopImages(NamedTuple):
-    """The images that excite one filter most: their indices, scores and the receptive box at the peak."""
+    """The result of ``top_activating``: the images that excite one filter most.
+
+    Attributes:
+        indices: (k,) the images' positions in the batch given, strongest first.
+        scores: (k,) their mean activation of the filter.
+        boxes: one (top, left, bottom, right) pixel box per image, end excluded: the part of the
+            image the strongest unit sees.
+        layer: the layer's name.
+        channel: the filter's index in that layer.
+    """
     indices: np.ndarray
     scores: np.ndarray
-    boxes: list           # (top, left, bottom, right) per image
+    boxes: list
     layer: str
     channel: int
 
 
 def top_activating(model, images, layer_name, channel, k=8, batch_size=64):
-    """Return the ``k`` images of ``images`` with the highest mean activation of one filter, largest first."""
+    """Return the ``k`` images with the highest mean activation of one filter, largest first.
+
+    Args:
+        model: a Keras model with one image input.
+        images: a batch (N, H, W, C) that fits the model.
+        layer_name: a layer whose output is a stack of maps (h, w, channels).
+        channel: the filter, from 0 to the layer's channels - 1.
+        k: how many images, from 1 to N.
+        batch_size: images per call of the model.
+
+    Returns:
+        A ``TopImages`` (indices, scores, boxes, layer, channel).
+
+    Raises:
+        ValueError: for an unknown layer, a channel out of range, images that do not fit, or
+            ``k`` not from 1 to N.
+    """
     scores, peaks = filter_scores(model, images, layer_name, channel, batch_size)
     best = top_k(scores, k)
     field = model_receptive_fields(model)[layer_name]
@@ -307,11 +540,19 @@ def top_activating(model, images, layer_name, channel, k=8, batch_size=64):
 
 
 class GradCAM(NamedTuple):
-    """Grad-CAM maps at the resolution of ``layer`` (N, h, w), with the channel weights and the scored class."""
+    """The result of ``grad_cam``.
+
+    Attributes:
+        maps: (N, h, w) Grad-CAM maps at the resolution of ``layer``, 0 or more (after the ReLU).
+        weights: (N, channels) the mean gradient of the score over each channel's map.
+        classes: (N,) the class scored for each image.
+        proba: (N,) the model's probability of that class, 0..1.
+        layer: the name of the layer explained.
+    """
     maps: np.ndarray
-    weights: np.ndarray   # (N, channels): the mean gradient of the score over each channel's map
-    classes: np.ndarray   # (N,) the class scored for each image
-    proba: np.ndarray     # (N,) the model's probability of that class
+    weights: np.ndarray
+    classes: np.ndarray
+    proba: np.ndarray
     layer: str
 
 
@@ -330,10 +571,22 @@ def grad_cam(model, images, class_index=None, layer_name=None):
     """Compute Grad-CAM for one image or a batch: ReLU(sum over channels of mean(d score / d map) * map).
 
     The score is the class logit; for a single sigmoid output, class 1 is scored by the
-    logit z and class 0 (the other class) by -z. ``class_index`` is an int, one per image,
-    or None for the predicted class; ``layer_name`` defaults to ``gradcam_layer(model)``.
+    logit z and class 0 (the other class) by -z.
+
+    Args:
+        model: a Keras classifier ending in a Dense layer (or an Activation/Softmax layer).
+        images: one image (H, W, C) or a batch (N, H, W, C) that fits the model.
+        class_index: the class to explain, an int for all images or one per image
+            (default: each image's predicted class).
+        layer_name: the layer to explain (default: ``gradcam_layer(model)``).
+
+    Returns:
+        A ``GradCAM`` (maps (N, h, w), weights, classes, proba, layer).
+
+    Raises:
+        ValueError: if the images do not fit, ``class_index`` is not a class of the model, the layer
+            is unknown, the model has no convolution, or it ends in another kind of layer.
     """
-    
     images = check_image(model, images)
     layer_name = layer_name or gradcam_layer(model)
     head = model.layers[-1]
@@ -369,6 +622,9 @@ def class_probs(model, images, batch_size=256):
 
     Returns:
         A float array (N, K).
+
+    Raises:
+        ValueError: if the images do not fit the model's input.
     """
     images = check_image(model, images)
     run = _predict_fn(model)
@@ -388,7 +644,7 @@ def feature_maps(model, image, layer_names=None):
         A dict of NumPy arrays, in the order of ``layer_names``.
 
     Raises:
-        ValueError: for an image that does not fit, or an unknown layer name.
+        ValueError: for an image that does not fit, an unknown layer name, or a model with several inputs.
     """
     names = list(layer_names) if layer_names is not None else conv_layers(model)
     outputs = submodel(model, names)(check_image(model, image), training=False)
@@ -403,7 +659,13 @@ def explorer_hooks(model):
         model: a Keras classifier ending in a Dense (or Activation/Softmax) layer.
 
     Returns:
-        A dict with ``layers``, ``layer``, ``fields``, ``grad_cam``, ``predict`` and ``occlusion``.
+        A dict: ``layers`` (the layers one can explain), ``layer`` (the default, ``gradcam_layer``),
+        ``fields`` (``model_receptive_fields``), and the functions ``grad_cam(image, layer,
+        class_index)`` -> (map, class), ``predict(image)`` -> probabilities (K,) and
+        ``occlusion(image, class_index)`` -> ``Occlusion`` (patch a quarter of the image side).
+
+    Raises:
+        ValueError: if the model has no convolution, or a layer it cannot follow.
     """
     fields = model_receptive_fields(model)
     size = int(model.inputs[0].shape[1])

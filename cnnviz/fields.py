@@ -1,7 +1,8 @@
-"""Receptive-field arithmetic in NumPy: layer by layer, how far apart two units are (the jump) and how much of the image one unit sees.
+"""Receptive-field arithmetic, pure Python and NumPy: imports neither Keras nor matplotlib.
 
-Pure Python and NumPy: imports neither Keras nor matplotlib. ``attribution.model_receptive_fields``
-reads the same numbers off a Keras model.
+Layer by layer: how far apart two neighbouring units are on the image (the jump) and how much of
+the image one unit sees (its receptive field). ``attribution.model_receptive_fields`` reads the
+same numbers off a Keras model.
 """
 import math
 
@@ -37,13 +38,25 @@ def _spec(spec, index, previous):
 def receptive_fields(specs, input_size):
     """Return, layer by layer, the output size, the jump and the receptive field of one output unit.
 
-    ``specs`` lists layers input to output, each a dict (``kind`` conv|pool|keep|global|merge,
-    ``kernel``, ``stride``, ``dilation``, ``padding`` 'valid'|'same'|int, ``name``, ``inputs``)
-    or a tuple ``(kind, kernel, stride[, padding])``. ``input_size`` is the image's (H, W).
-    Each result holds ``out`` (h, w), ``jump`` (pixels of the image between two neighbouring
-    units), ``rf`` (the side of the window of image pixels one unit sees), ``start`` (the
-    image position, in pixels, of the centre of unit (0, 0)'s window) and ``whole`` (True once
-    a unit sees the whole image: global pooling, flatten, dense).
+    Args:
+        specs: the layers, input to output. Each is a tuple ``(kind, kernel, stride[, padding])``,
+            e.g. ``("conv", 3, 1, "same")``, or a dict with ``kind`` and optionally ``kernel``,
+            ``stride``, ``dilation`` (a whole number or a (height, width) pair), ``padding``
+            ('valid', 'same' or a number of zeros), ``name`` and ``inputs`` (earlier layer names;
+            default: the layer before). ``kind`` is 'conv', 'pool', 'keep' (ReLU, BatchNorm...:
+            same grid), 'global' (global pooling, Flatten, Dense) or 'merge' (Add, Concatenate).
+        input_size: the image's (height, width) in pixels, or one number for a square image.
+
+    Returns:
+        A list of dicts, one per layer, each with ``name``, ``kind``, ``out`` (h, w),
+        ``jump`` (image pixels between two neighbouring units, per axis), ``rf`` (the side of the
+        window of image pixels one unit sees, per axis), ``start`` (the image position, in pixels,
+        of the centre of unit (0, 0)'s window) and ``whole`` (True once a unit sees the whole image).
+
+    Raises:
+        ValueError: for an unknown ``kind``, a kernel, stride, dilation or size that is not a whole
+            number >= 1 (or a pair of them), an input no earlier layer produces, or a merge of
+            maps with different jumps.
     """
     h, w = _pair(input_size, "input_size")
     geometry = {"input": {"name": "input", "kind": "input", "out": (h, w), "jump": (1, 1), "rf": (1, 1),
@@ -84,7 +97,20 @@ def receptive_fields(specs, input_size):
 
 
 def receptive_box(field, row, col, image_size):
-    """Return the pixel box (top, left, bottom, right), end excluded, that unit (row, col) of a layer sees, clipped to the image."""
+    """Return the pixel box that one unit of a layer sees, clipped to the image.
+
+    Args:
+        field: one layer's dict from ``receptive_fields`` (or ``attribution.model_receptive_fields``).
+        row, col: the unit's position in the layer's map.
+        image_size: the image's (height, width) in pixels.
+
+    Returns:
+        ``(top, left, bottom, right)`` in pixels, bottom and right excluded (the whole image for a
+        layer whose units see all of it).
+
+    Raises:
+        ValueError: if (row, col) is outside the layer's map, or ``image_size`` is not a size.
+    """
     h, w = _pair(image_size, "image_size")
     if field["whole"]:
         return 0, 0, h, w
@@ -99,7 +125,15 @@ def receptive_box(field, row, col, image_size):
 
 
 def describe_fields(fields):
-    """Return a text table of the layers: output size and depth, how many numbers that is, jump and receptive field."""
+    """Return a text table of the layers: output size and depth, how many numbers that is, jump and receptive field.
+
+    Args:
+        fields: a list of layer dicts from ``receptive_fields`` or ``attribution.model_receptive_fields``
+            (a ``channels`` entry, when present, adds the depth and the count of numbers).
+
+    Returns:
+        The table as one string, a line per layer, ready to ``print``.
+    """
     lines = [f"{'layer':<20}{'output':>13}{'numbers':>10}{'jump':>6}{'receptive field':>17}"]
     for f in fields:
         depth = f.get("channels")

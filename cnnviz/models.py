@@ -1,9 +1,12 @@
-"""The course's Keras models that more than one place needs: copies of the networks notebooks 05 and 06 define
-in their own cells (``tests/test_notebook_sync.py`` fails when a copy and its notebook differ), the
-pretrained EfficientNet-Lite0 backbone, the course's augmentation layer and CIFAR-10 whitening.
+"""The course's Keras models, backbone, augmentation layer and CIFAR-10 whitening; uses Keras, never matplotlib.
 
-Keras module (TensorFlow through ``config.keras_quietly``). The notebooks write their models
-themselves; 07, the tests and ``bench/`` use these copies.
+Copies of the networks notebooks 05 and 06 define in their own cells (``tests/test_notebook_sync.py``
+fails when a copy and its notebook differ), the pretrained EfficientNet-Lite0 backbone, the course's
+augmentation layer and CIFAR-10 whitening.
+
+Keras module (TensorFlow through ``config.keras_quietly``); it imports neither matplotlib nor
+``cnnviz.plots`` or ``cnnviz.widgets``. The notebooks write their models themselves; 07, the tests
+and ``bench/`` use these copies.
 """
 import numpy as np
 
@@ -136,10 +139,11 @@ def lite0_features(x):
     ImageNet weights into them. Plumbing, not the lesson: notebook 05 freezes, tops and fine-tunes it.
 
     Args:
-        x: a Keras tensor of images (batch, H, W, 3) in 0-255 pixels.
+        x: a Keras tensor of images (batch, height, width, 3) in 0-255 pixels, e.g. ``keras.Input((128, 128, 3))``.
 
     Returns:
-        The tensor of the last layer (``lite0_head_bn_relu6``): (batch, H/32, W/32, 1280).
+        The tensor of the last layer (``lite0_head_bn_relu6``): (batch, height/32, width/32, 1280),
+        rounded up; 4x4 maps for 128x128 images.
     """
     def bn_relu6(y, name, relu=True):
         y = layers.BatchNormalization(epsilon=1e-3, name=f"lite0_{name}")(y)
@@ -168,8 +172,22 @@ def lite0_features(x):
 class RandomShift(layers.Layer):
     """Shift each image of a batch by its own random 0..``pad`` pixels up/down and left/right, mirroring the edges.
 
-    Active in training only. Written with ``keras.ops`` so a model using it still compiles
-    with XLA; Keras' RandomTranslation and RandomCrop switch XLA off for the whole model.
+    Active in training only (outside training images pass unchanged). Written with ``keras.ops``
+    so a model using it still compiles with XLA; Keras' RandomTranslation and RandomCrop switch
+    XLA off for the whole model.
+
+    Args:
+        pad: the largest shift, a whole number of pixels >= 0 (0: no shift); it must be smaller
+            than the image's height and width.
+        seed: an int for repeatable shifts, or None.
+        **kwargs: Keras layer arguments, e.g. ``name``.
+
+    Call arguments:
+        images: a batch (batch, height, width, channels), any pixel scale.
+        training: True to shift; the layer returns a batch of the same shape.
+
+    Raises:
+        ValueError: if ``pad`` is not a whole number >= 0, or (in training) not smaller than the image.
     """
 
     def __init__(self, pad=2, seed=None, **kwargs):
@@ -203,7 +221,24 @@ class RandomShift(layers.Layer):
 
 
 def image_patches(images, size=2):
-    """Return every ``size`` x ``size`` patch of normalised ``images`` (N, H, W, 3 uint8) as a row of size*size*3 numbers."""
+    """Return every ``size`` x ``size`` patch of normalised images as a row of size*size*3 numbers.
+
+    Pixels are scaled to 0-1, then normalised with ``CIFAR10_MEAN`` and ``CIFAR10_STD``, as
+    ``cifar10_net`` does before its whitening layer.
+
+    Args:
+        images: a non-empty batch (N, height, width, 3) in 0-255 pixels.
+        size: the patch side, in pixels.
+
+    Returns:
+        A float32 array (N * (height - size + 1) * (width - size + 1), size*size*3); each row in
+        the order of a Conv2D kernel (row, column, channel), so ``patches @ kernel.reshape(-1, F)``
+        is that convolution's output.
+
+    Raises:
+        ValueError: if ``images`` is not a non-empty (N, height, width, 3) batch, or ``size`` is
+            larger than the images (NumPy's message).
+    """
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[-1] != 3 or len(images) == 0:
         raise ValueError(f"images must be a non-empty batch (N, H, W, 3); got shape {images.shape}")
@@ -213,11 +248,22 @@ def image_patches(images, size=2):
 
 
 def whitening_kernel(images, eps=5e-4, size=2):
-    """Return a (size, size, 3, 2 * size*size*3) conv kernel that whitens image patches (PCA, both signs).
+    """Return a conv kernel that whitens image patches (PCA, both signs), for ``cifar10_net(whiten=...)``.
 
     Each filter is one principal component of the ``size`` x ``size`` patches of ``images``
     (the strongest first), divided by the square root of its variance: the filter outputs are
     uncorrelated with variance 1. The negated filters follow, so a ReLU after them keeps both signs.
+
+    Args:
+        images: a non-empty batch (N, height, width, 3) in 0-255 pixels, e.g. 5,000 training images.
+        eps: added to each variance before the square root, so near-empty components do not blow up.
+        size: the patch (and kernel) side, in pixels.
+
+    Returns:
+        A float32 kernel (size, size, 3, 2 * size*size*3): (2, 2, 3, 24) by default.
+
+    Raises:
+        ValueError: as ``image_patches``, for images that are not a non-empty (N, height, width, 3) batch.
     """
     patches = image_patches(images, size).astype("float64")
     variances, components = np.linalg.eigh(patches.T @ patches / len(patches))
@@ -227,7 +273,17 @@ def whitening_kernel(images, eps=5e-4, size=2):
 
 
 def count_macs(model):
-    """Count the multiply-adds one image costs in the Conv2D and Dense layers of ``model`` (a forward pass)."""
+    """Count the multiply-adds one image costs in the Conv2D and Dense layers of a model (a forward pass).
+
+    A Conv2D layer costs out_height * out_width * filters * kh * kw * in_channels, a Dense layer
+    inputs * units; biases and the other layers are not counted. Models nested inside are counted.
+
+    Args:
+        model: a built Keras model (its layers' output shapes known).
+
+    Returns:
+        The count, an int.
+    """
     total = 0
     for layer in model.layers:
         if isinstance(layer, layers.Conv2D):

@@ -567,10 +567,19 @@ def loss_curve(history, ax=None, keys=("loss",), title=None):
 
 
 def show_image(image, ax=None, title=None, cmap=None, symmetric=False):
-    """Show a photo (H, W, 3) or a feature map (H, W) without axes.
+    """Show a photo or a feature map without axes.
 
-    ``symmetric`` centres the colours on 0 and saturates the strongest 1% of values, so that
-    faint edges stay visible next to a few very strong ones.
+    Args:
+        image: a photo (H, W, 3) as uint8 0-255 pixels or floats 0..1 (divide float 0-255
+            pixels by 255 first), or a feature map (H, W) of any range.
+        ax: the axes to draw on (a new one when None).
+        title: the title, or None.
+        cmap: the colour map of a feature map (default: grey, or red-blue when ``symmetric``).
+        symmetric: for a feature map, centre the colours on 0 and saturate the strongest 1% of
+            values, so that faint edges stay visible next to a few very strong ones.
+
+    Returns:
+        The axes.
     """
     image = np.asarray(image)
     ax = _ax(ax, figsize=(4, 3))
@@ -598,8 +607,24 @@ def _photo(image):
 
 
 def gradcam_overlay(image, cam, ax=None, alpha=0.45, cmap="jet", title=None):
-    """Draw a photo with a Grad-CAM map of any size stretched over it, scaled 0..1 by its largest value."""
+    """Draw a photo with a Grad-CAM map of any size stretched over it, scaled 0..1 by its largest value.
 
+    A map with no positive value is not drawn; the photo says "no evidence" instead.
+
+    Args:
+        image: a photo (H, W, 3) or (H, W, 1), 0-255 pixels or 0..1.
+        cam: a 2-D Grad-CAM map (h, w), e.g. ``attribution.grad_cam(...).maps[0]``; it is resized to (H, W).
+        ax: the axes to draw on (a new one when None).
+        alpha: the map's opacity, 0..1.
+        cmap: the map's colour map (0 at its low end, the map's largest value at its high end).
+        title: the title, or None.
+
+    Returns:
+        The axes.
+
+    Raises:
+        ValueError: if ``cam`` is not 2-D.
+    """
     image = _photo(image)
     ax = show_image(image, ax=ax, title=title)
     if np.max(cam) <= 0:  # ReLU left nothing: no part of the image raises this class's score
@@ -611,7 +636,22 @@ def gradcam_overlay(image, cam, ax=None, alpha=0.45, cmap="jet", title=None):
 
 
 def occlusion_overlay(image, result, ax=None, alpha=0.6, title=None, colorbar=True):
-    """Draw a photo with an occlusion result over it: red where hiding a patch lowers the probability, blue where it raises it."""
+    """Draw a photo with an occlusion result over it: red where hiding a patch lowers the probability, blue where it raises it.
+
+    The colours are symmetric around 0, to the largest |drop|; the patch's size is outlined
+    (dashed, top left).
+
+    Args:
+        image: the photo ``occlusion`` was run on, (H, W, 3), 0-255 pixels or 0..1.
+        result: the ``attribution.Occlusion`` of that photo (its ``pixels`` are (H, W)).
+        ax: the axes to draw on (a new one when None).
+        alpha: the overlay's opacity, 0..1.
+        title: the title, or None.
+        colorbar: True adds a colour bar of the probability drop.
+
+    Returns:
+        The axes.
+    """
     image = _photo(image)
     ax = show_image(image, ax=ax, title=title)
     lim = float(np.abs(result.pixels).max()) or 1.0
@@ -623,7 +663,18 @@ def occlusion_overlay(image, result, ax=None, alpha=0.6, title=None, colorbar=Tr
 
 
 def filter_mosaic(images, ax=None, ncols=8, title=None):
-    """Tile small filter images (F, kh, kw[, 3]) in 0..1 into one picture, each in a thin grey frame."""
+    """Tile small filter images into one picture, each in a thin grey frame.
+
+    Args:
+        images: filters as images in 0..1, (F, kh, kw), (F, kh, kw, 1) or (F, kh, kw, 3),
+            e.g. from ``attribution.filters_as_images`` (0.5 is weight 0).
+        ax: the axes to draw on (a new one when None).
+        ncols: filters per row.
+        title: the title, or None.
+
+    Returns:
+        The axes.
+    """
     images = np.asarray(images, dtype=float)
     images = images[..., 0] if images.ndim == 4 and images.shape[-1] == 1 else images
     if images.ndim == 3:  # grey filters: the same value on R, G and B
@@ -651,7 +702,22 @@ def _field_text(field):
 
 
 def activations_through_depth(fmaps, fields, channels=4, axes=None):
-    """Draw, one row per layer, the ``channels`` strongest maps of one image; titles give size, depth and receptive field."""
+    """Draw, one row per layer, the ``channels`` strongest maps of one image; titles give size, depth and receptive field.
+
+    "Strongest" is the highest mean over the map. Each map has its own colour scale.
+
+    Args:
+        fmaps: {layer name: maps (h, w, channels)} of one image, e.g. ``attribution.feature_maps``.
+        fields: {layer name: field} from ``attribution.model_receptive_fields`` (with ``channels``).
+        channels: maps per row.
+        axes: a 2-D grid of axes (layers, channels) to draw on (new ones when None).
+
+    Returns:
+        The 2-D array of axes.
+
+    Raises:
+        KeyError: if a layer of ``fmaps`` is not in ``fields``.
+    """
     names = list(fmaps)
     if axes is None:
         _, axes = plt.subplots(len(names), channels, figsize=(2.1 * channels, 2.2 * len(names)), squeeze=False)
@@ -665,7 +731,19 @@ def activations_through_depth(fmaps, fields, channels=4, axes=None):
 
 
 def top_gallery(images, top, axes=None, titles=None):
-    """Draw the images that excite one filter most, each with the receptive field of its strongest unit outlined."""
+    """Draw the images that excite one filter most, each with the receptive field of its strongest unit outlined.
+
+    Each title gives the image's index and score (its mean activation of the filter).
+
+    Args:
+        images: the batch (N, H, W, 3) given to ``attribution.top_activating``, 0-255 pixels or 0..1.
+        top: its result, an ``attribution.TopImages``.
+        axes: one axes per image shown (new ones, in a row, when None).
+        titles: one extra title line per image shown (in the order of ``top.indices``), or None.
+
+    Returns:
+        The flat array of axes.
+    """
     labels = [f"#{i}: {score:.2f}" + (f"\n{titles[n]}" if titles else "")
               for n, (i, score) in enumerate(zip(top.indices, top.scores))]
     axes = photo_grid([images[i] for i in top.indices], labels, ncols=len(top.indices), axes=axes, size=1.9)
@@ -675,7 +753,18 @@ def top_gallery(images, top, axes=None, titles=None):
 
 
 def gradcam_rows(images, results, class_names, axes=None, row_labels=None):
-    """Draw Grad-CAM over several photos: one row per ``explain.grad_cam`` result, titled with class and probability."""
+    """Draw Grad-CAM over several photos: one row per ``attribution.grad_cam`` result, titled with class and probability.
+
+    Args:
+        images: the photos (N, H, W, C), 0-255 pixels or 0..1.
+        results: a list of ``attribution.GradCAM`` results for these photos (N maps each).
+        class_names: one name per class, in label order.
+        axes: a 2-D grid of axes (results, N) to draw on (new ones when None).
+        row_labels: one label per result, written left of its row, or None.
+
+    Returns:
+        The 2-D array of axes.
+    """
     if axes is None:
         _, axes = plt.subplots(len(results), len(images), figsize=(2.2 * len(images), 2.4 * len(results)), squeeze=False)
     for r, result in enumerate(results):
@@ -689,7 +778,19 @@ def gradcam_rows(images, results, class_names, axes=None, row_labels=None):
 # ------------------------------------- photos, training and evaluation (notebooks 05-06)
 
 def photo_grid(images, titles=None, correct=None, ncols=8, axes=None, size=1.6):
-    """Draw photos (N, H, W, 3) in a grid with optional titles, blue when ``correct`` is True, red when False."""
+    """Draw photos in a grid with optional titles, blue when ``correct`` is True, red when False.
+
+    Args:
+        images: photos (N, H, W, 3), uint8 or float, 0-255 pixels or 0..1.
+        titles: one title per photo, or None.
+        correct: one True/False per photo to colour its title, or None (black titles).
+        ncols: photos per row (when ``axes`` is None).
+        axes: axes to draw on, at least N (new ones when None); spare ones are left blank.
+        size: the side of one photo in the new figure, in inches.
+
+    Returns:
+        The flat array of axes.
+    """
     n = len(images)
     if axes is None:
         ncols = max(1, min(ncols, n))
@@ -748,7 +849,20 @@ def learning_curves(histories, metrics=("loss", "accuracy"), axes=None):
 
 
 def confusion_matrix(cm, class_names, ax=None, title=None):
-    """Draw a confusion matrix: rows are true classes, columns predicted ones, each cell with its count."""
+    """Draw a confusion matrix: rows are true classes, columns predicted ones, each cell with its count.
+
+    Args:
+        cm: counts (K, K), e.g. from ``metrics.confusion_matrix``.
+        class_names: K names, in label order.
+        ax: the axes to draw on (a new one when None).
+        title: the title (default: how many of all are right).
+
+    Returns:
+        The axes.
+
+    Raises:
+        ValueError: if ``cm`` is not (K, K) for the K class names.
+    """
     cm = np.asarray(cm)
     if cm.shape != (len(class_names), len(class_names)):
         raise ValueError(f"confusion matrix {cm.shape} does not match {len(class_names)} class names")
@@ -767,7 +881,20 @@ def confusion_matrix(cm, class_names, ax=None, title=None):
 
 
 def mistakes(images, y_true, proba, indices, class_names, ncols=8, axes=None):
-    """Draw the photos at ``indices`` titled 'said X p% / is Y' (red): a gallery of confident mistakes."""
+    """Draw the photos at ``indices`` titled 'said X p% / is Y' (red): a gallery of confident mistakes.
+
+    Args:
+        images: photos (N, H, W, 3), 0-255 pixels or 0..1.
+        y_true: the true class of each photo (N,).
+        proba: class probabilities (N, K), one column per class (see ``metrics.class_probabilities``).
+        indices: the photos to show, e.g. from ``metrics.confident_mistakes``; empty draws "no mistakes".
+        class_names: K names, in label order.
+        ncols: photos per row.
+        axes: axes to draw on (new ones when None).
+
+    Returns:
+        The flat array of axes (one axes when ``indices`` is empty).
+    """
     proba = np.asarray(proba)
     titles = [f"said {class_names[proba[i].argmax()]} {proba[i].max():.0%}\nis {class_names[y_true[i]]}" for i in indices]
     if len(indices) == 0:
@@ -779,7 +906,24 @@ def mistakes(images, y_true, proba, indices, class_names, ncols=8, axes=None):
 
 
 def fmap_channels(fmap, ax=None, ncols=8, max_channels=32, highlight=None, title=None):
-    """Tile the channels of one layer's fmap (h, w, C) into one picture, each scaled to its own range."""
+    """Tile the channels of one layer's fmap into one picture, each scaled to its own range.
+
+    Each channel goes from its smallest value (dark) to its largest (bright); a constant one is dark.
+
+    Args:
+        fmap: one image's maps of one layer (h, w, channels).
+        ax: the axes to draw on (a new one when None).
+        ncols: channels per row.
+        max_channels: the first this many channels are shown.
+        highlight: a channel index to outline in red, or None.
+        title: the title (default: how many channels are shown, and their size).
+
+    Returns:
+        The axes.
+
+    Raises:
+        ValueError: if ``fmap`` is not 3-D.
+    """
     fmap = np.asarray(fmap, dtype=float)
     if fmap.ndim != 3:
         raise ValueError(f"fmap must be (h, w, channels); got shape {fmap.shape}")
