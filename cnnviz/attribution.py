@@ -1,4 +1,4 @@
-"""Explain a trained Keras CNN (Grad-CAM, occlusion, top images, filters, receptive fields); uses Keras, never matplotlib.
+"""Explain a trained Keras CNN (Grad-CAM, occlusion, top images, filters, fields); uses Keras, never matplotlib.
 
 Grad-CAM here is the reference the notebooks check their own against; the rest: occlusion, the
 images that excite one filter, first-layer filters as pictures, and the receptive field of every layer.
