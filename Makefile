@@ -33,6 +33,10 @@ help:
 	@echo "make constraints   rewrite constraints.txt from build/venv-latest once make test-latest passes"
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "cnnviz needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)."; \
+	  echo "Install one (python.org, brew install python@3.12, apt-get install python3.11), then e.g.  make lab PYTHON=python3.12"; \
+	  exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 # Re-install only when the dependency list or the pinned versions change; a second run skips this.

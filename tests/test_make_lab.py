@@ -175,3 +175,16 @@ def test_make_lab_starts_jupyterlab_as_an_unprivileged_user():
         if venv is None:
             pytest.skip(f"uid {NOBODY} can run neither {VENV}/bin/python nor a system Python {sys.version_info[:2]}")
         _check_lab_starts(home, user=NOBODY, venv=venv)
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
+def test_make_lab_with_a_python_older_than_311_says_what_to_install(tmp_path):
+    old = tmp_path / "python3.10"  # answers like Python 3.10: its version, and False to "is this 3.11+?"
+    old.write_text('#!/bin/sh\n[ "$1" = --version ] && { echo "Python 3.10.13"; exit 0; }\nexit 1\n')
+    old.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    done = subprocess.run(["make", "-s", "-C", str(ROOT), "lab", f"VENV={tmp_path / 'venv'}", f"PYTHON={old}"],
+                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode != 0 and not (tmp_path / "venv").exists()
+    assert "needs Python 3.11 or newer" in done.stdout and "is Python 3.10.13" in done.stdout
+    assert "make lab PYTHON=" in done.stdout
