@@ -4,6 +4,7 @@ Each test runs ``make lab BROWSER=no LAB_PORT=<free port> LAB_TOKEN=<random>`` f
 this test's environment as the Makefile's VENV (``-o`` keeps make from reinstalling it: installing is
 ``make test``'s own first step), waits for ``/api/status`` to answer with the token, checks that a
 request without the token is refused, then stops the whole process group (make and JupyterLab).
+A last test gives make a Python older than 3.11 and reads what it says.
 """
 import json
 import os
