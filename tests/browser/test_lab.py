@@ -108,7 +108,11 @@ WIDGETS_JS = """() => {
         if (text.includes(bad)) problems.push('view ' + k + ' shows ' + JSON.stringify(bad));
       if (!n.querySelector('.jupyter-widgets, .lm-Widget[class*="widget-"]'))
         problems.push('view ' + k + ' holds no rendered widget');
-      if (n.innerHTML.includes('#b00020')) problems.push('view ' + k + ' shows an error: ' + text.slice(0, 200));
+      // cnnviz widgets show a failure in red: an exception's name (a bug) fails; a message about the
+      // learner's input (an upload that is not a photo, shown on purpose by a notebook) does not.
+      for (const e of n.querySelectorAll('[style*="b00020"]'))
+        if (/^\s*\w*(Error|Exception)\b/.test(e.innerText || ''))
+          problems.push('view ' + k + ' shows an error: ' + e.innerText.slice(0, 200));
       const images = [...n.querySelectorAll('img')];
       const broken = images.filter(img => !(img.complete && img.naturalWidth > 0));
       if (broken.length) problems.push('view ' + k + ': ' + broken.length + ' of ' + images.length
