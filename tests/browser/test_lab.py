@@ -657,7 +657,7 @@ def test_notebook_04_drawing_pad_paints_erases_and_resets_by_dragging(runs):
 
     blank = [[False] * 9 for _ in range(9)]
     preset.select_option("blank")
-    blank_text, _ = shows(blank)
+    blank_text, blank_src = shows(blank)
     preset.select_option("X")
     x_text, x_src = shows(x_pattern, not_text=blank_text)
     _shot(pad, "04_pad_x.png")
@@ -681,7 +681,8 @@ def test_notebook_04_drawing_pad_paints_erases_and_resets_by_dragging(runs):
     mode.filter(has_text=re.compile(r"^\s*paint\s*$")).click()
     _drag(page, canvas, [(i, i) for i in range(1, 8)], cell)
     _drag(page, canvas, [(i, 8 - i) for i in range(1, 8)], cell)
-    drawn_text, drawn_src = shows(x_pattern, text=x_text)
+    _, drawn_src = shows(x_pattern, text=x_text)
+    assert drawn_src != blank_src, "the maps and votes picture did not redraw after painting"
     _shot(pad, "04_pad_drawn_x.png")
 
     # Timed: one click (press, release) on a background cell paints it; to the redrawn maps and votes.
