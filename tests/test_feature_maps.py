@@ -1,10 +1,10 @@
-"""Feature maps: the model that exposes conv/pooling outputs, the plot helper and the viewer widget."""
+"""Feature maps: attribution.feature_maps (the reference for the notebooks' own code), the plot helper and the viewer widget."""
 import keras
 import matplotlib
 import numpy as np
 import pytest
 
-from cnnviz import models, ops, plots, widgets
+from cnnviz import attribution, models, ops, plots, widgets
 
 matplotlib.use("agg")
 
@@ -26,7 +26,7 @@ IMAGE[:, 4:] = 1.0  # a vertical edge between columns 3 and 4
 
 
 def test_feature_maps_equal_the_numpy_convolution_and_pooling():
-    fmaps = models.feature_maps(_edge_model(), IMAGE)
+    fmaps = attribution.feature_maps(_edge_model(), IMAGE)
     assert list(fmaps) == ["edges", "pool"]
     conv = ops.conv2d(IMAGE[..., 0], KERNEL)
     np.testing.assert_allclose(fmaps["edges"][..., 0], conv, atol=1e-5)
@@ -35,24 +35,29 @@ def test_feature_maps_equal_the_numpy_convolution_and_pooling():
     assert np.abs(fmaps["edges"]).max() == pytest.approx(4.0)  # the edge lights up; flat areas give 0
 
 
-def test_feature_map_model_picks_named_layers_and_refuses_unknown_ones():
+def test_feature_maps_pick_named_layers_and_refuse_unknown_ones():
     model = _edge_model()
-    assert models.fmap_layer_names(model) == ["edges", "pool"]
-    assert list(models.feature_map_model(model, ["pool"]).output) == ["pool"]
-    with pytest.raises(ValueError, match="no layer named"):
-        models.feature_map_model(model, ["conv9"])
+    assert attribution.conv_layers(model) == ["edges", "pool"]
+    assert list(attribution.feature_maps(model, IMAGE, ["pool"])) == ["pool"]
+    sub = attribution.submodel(model, ["edges", "pool"])
+    assert [tuple(t.shape[1:]) for t in sub.outputs] == [(6, 6, 1), (3, 3, 1)]
+    with pytest.raises(ValueError, match=r"no layer named \['conv9'\].*choose from \['edges', 'pool'\]"):
+        attribution.feature_maps(model, IMAGE, ["conv9"])
+
+
+def test_feature_maps_of_a_model_without_maps_say_so():
     dense_only = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="no convolution or pooling layer"):
-        models.feature_map_model(dense_only)
+        attribution.feature_maps(dense_only, np.zeros(4))
 
 
 def test_feature_maps_refuse_an_image_of_the_wrong_size():
-    with pytest.raises(ValueError, match="does not match the model's input"):
-        models.feature_maps(_edge_model(), np.zeros((9, 9, 1)))
+    with pytest.raises(ValueError, match=r"images of shape \(9, 9, 1\) do not match the model's input \(8, 8, 1\)"):
+        attribution.feature_maps(_edge_model(), np.zeros((9, 9, 1)))
 
 
-def test_the_seed_network_exposes_its_four_maps():
-    fmaps = models.feature_maps(models.seed000_cnn(), np.zeros((64, 64, 3)))
+def test_the_ali2019_network_exposes_its_four_maps():
+    fmaps = attribution.feature_maps(models.ali2019_cnn(), np.zeros((64, 64, 3)))
     assert [f.shape for f in fmaps.values()] == [(62, 62, 32), (31, 31, 32), (29, 29, 32), (14, 14, 32)]
 
 
@@ -71,8 +76,8 @@ def test_fmap_channels_tiles_each_channel_in_its_own_range():
 def test_viewer_shows_the_chosen_layer_and_channel():
     model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(3, (3, 3), name="c1"),
                               keras.layers.MaxPooling2D((2, 2), name="p1"), keras.layers.Conv2D(5, (2, 2), name="c2")])
-    viewer = widgets.FeatureMapViewer(model, IMAGE)
-    expected = models.feature_maps(model, IMAGE)
+    expected = attribution.feature_maps(model, IMAGE)
+    viewer = widgets.FeatureMapViewer(IMAGE, expected)
     assert viewer.layer.options == ("c1", "p1", "c2") and viewer.channel.max == 2
     np.testing.assert_allclose(viewer.fmap, expected["c1"][..., 0])
     viewer.channel.value = 2
@@ -86,3 +91,10 @@ def test_viewer_shows_the_chosen_layer_and_channel():
     assert viewer.channel.value == 2 and viewer.channel.max == 2
     assert "p1: 3 maps of 3x3" in viewer.status.value and viewer.error == ""
     assert viewer.view.value[:4] == b"\x89PNG"
+
+
+def test_viewer_refuses_maps_it_cannot_show():
+    with pytest.raises(ValueError, match="fmaps is empty"):
+        widgets.FeatureMapViewer(IMAGE, {})
+    with pytest.raises(ValueError, match=r"the maps of 'c1' have shape \(1, 6, 6, 3\).*drop the batch axis"):
+        widgets.FeatureMapViewer(IMAGE, {"c1": np.zeros((1, 6, 6, 3))})
