@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnviz import config, metrics, ops
+from cnnviz.ops import patch_starts  # noqa: F401  (occlusion geometry, pure NumPy; re-exported)
 from cnnviz.fields import receptive_box, receptive_fields
 from cnnviz.training import check_image
 
@@ -109,29 +110,6 @@ class Occlusion(NamedTuple):
     cols: np.ndarray
     class_index: int
     patch: int
-
-
-def patch_starts(n, patch, stride):
-    """Return the start of each patch along an axis of ``n`` pixels; the last patch touches the far edge.
-
-    Args:
-        n: the image side, in pixels.
-        patch: the patch side, a whole number of pixels from 1 to ``n``.
-        stride: pixels between two patch starts, a whole number >= 1.
-
-    Returns:
-        An int array of start positions, in pixels.
-
-    Raises:
-        ValueError: if ``patch`` or ``stride`` is not a whole number >= 1, or ``patch`` > ``n``.
-    """
-    for label, value in (("patch", patch), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{label} must be a whole number of pixels >= 1; got {value!r}")
-    if patch > n:
-        raise ValueError(f"patch {patch} is larger than the image side {n}; use a patch of at most {n} pixels")
-    starts = list(range(0, n - patch + 1, stride))
-    return np.array(starts + ([n - patch] if starts[-1] != n - patch else []))
 
 
 def occluded_batch(image, rows, cols, patch, fill):
@@ -236,6 +214,13 @@ def _inputs_of(layer):
     return [t._keras_history.operation.name for t in tensors]
 
 
+def _check_images_in(model):
+    shape = tuple(model.inputs[0].shape)
+    if len(shape) != 4:
+        raise ValueError(f"model {model.name!r} takes inputs of shape {shape}, not images (batch, H, W, C): it has "
+                         "no convolution or pooling layer to show")
+
+
 def layer_specs(model):
     """Describe each layer of a Keras model by how it moves over the image, for ``fields.receptive_fields``.
 
@@ -249,6 +234,7 @@ def layer_specs(model):
     Raises:
         ValueError: for a layer that changes the map size in a way not followed here (e.g. a resize).
     """
+    _check_images_in(model)
     specs, input_names = [], {t._keras_history.operation.name for t in model.inputs}
     for layer in model.layers:
         if isinstance(layer, L.InputLayer):

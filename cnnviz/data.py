@@ -412,7 +412,8 @@ def image_folder_datasets(folder, image_size=(160, 160), batch_size=32, val_spli
         class_names: the class folders to use (default: all subfolders).
 
     Returns:
-        An ``ImageFolderData`` with ``.train``, ``.val``, ``.test``, ``.class_names``, ``.counts``
+        An ``ImageFolderData`` with ``.train``, ``.val``, ``.test`` (None for a split given a share of 0),
+        ``.class_names``, ``.counts``
         ({split: {class: photos}}), ``.source``, ``.offline``, ``.skipped``.
 
     Raises:
@@ -422,22 +423,23 @@ def image_folder_datasets(folder, image_size=(160, 160), batch_size=32, val_spli
     image_size = size_pair(image_size)
     if max_per_class is not None and (int(max_per_class) != max_per_class or max_per_class < 1):
         raise ValueError(f"max_per_class must be a whole number >= 1 or None; got {max_per_class!r}")
-    files, bad, _ = _usable_images(folder, max_per_class, class_names)
+    test_cap = max(1, round(max_per_class * test_split)) if max_per_class and test_folder is not None else None
+    files, bad, _ = _usable_images(folder, max_per_class and max_per_class - (test_cap or 0), class_names)
     names = list(files)
     split = _split_files(files, val_split, test_split, seed, test_folder is not None)
-    if test_folder is not None:
-        test_cap = max(1, round(max_per_class * test_split)) if max_per_class else None
+    if test_folder is not None:  # at most max_per_class photos per class in all three splits together
         split["test"], test_bad, _ = _usable_images(test_folder, test_cap, names)
         bad = bad + test_bad
     _warn_bad(bad)
     keras = config.keras_quietly()
-    import tensorflow as tf
 
     def load(part):
+        if not any(split[part].values()):
+            return None  # a share of 0: no dataset for that split
         ds = keras.utils.image_dataset_from_directory(
             _link_view(split[part]), label_mode="int", class_names=names, image_size=image_size,
             batch_size=batch_size, shuffle=part == "train", seed=seed, verbose=False)
-        return ds.map(lambda x, y: (tf.cast(tf.round(x), tf.uint8), y))  # 4x less memory than float32
+        return ds.map(lambda x, y: (keras.ops.cast(keras.ops.round(x), "uint8"), y))  # 4x less memory than float32
 
     counts = {part: {name: len(split[part][name]) for name in names} for part in SPLITS}
     return ImageFolderData(load("train"), load("val"), load("test"), names, Path(folder), f"folder {folder}",

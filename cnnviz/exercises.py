@@ -21,7 +21,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from cnnviz import ops
+from cnnviz import fields, learn, ops, samples, xo
 
 
 class Exercise(NamedTuple):
@@ -144,7 +144,6 @@ def _conv_32_filters_rgb():
 @exercise("01.4", hint="look again at the three channel pictures of the cat: which one is brightest overall? "
                        "You can check with photo[..., c].mean() for c = 0, 1, 2.")
 def _brightest_channel_of_the_cat():
-    from cnnviz import samples  # loads a photo: only when this exercise is checked
 
     means = samples.load_asset("cat_chelsea.jpg").reshape(-1, 3).mean(axis=0)
     return ("red", "green", "blue")[int(np.argmax(means))]
@@ -169,7 +168,6 @@ def _a_yellow_pixel(answer):
 # ------------------------------------------------------------------ notebooks 02-04 (the X/O network)
 
 def _xo():
-    from cnnviz import xo  # imported here so this module stays light for notebook 01
 
     return xo
 
@@ -384,7 +382,6 @@ def momentum_comparison(x, y, steps=100, lr=0.1, kind="squared"):
     Returns:
         {0.9: final loss, 0.0: final loss}.
     """
-    from cnnviz import learn
 
     return {m: learn.train(x, y, steps=steps, lr=lr, momentum=m, kind=kind)[1]["loss"][-1] for m in (0.9, 0.0)}
 
@@ -392,7 +389,6 @@ def momentum_comparison(x, y, steps=100, lr=0.1, kind="squared"):
 @exercise("04.5", hint="run learn.train on the training set with momentum=0.0 (the steps, lr and loss of the "
                        "squared-error run of section 9) and compare the last value of its history['loss'] with that run's.")
 def _loss_without_momentum():
-    from cnnviz import learn
 
     losses = momentum_comparison(*learn.make_dataset())
     return "higher" if losses[0.0] > losses[0.9] else "lower"
@@ -400,16 +396,11 @@ def _loss_without_momentum():
 
 # ------------------------------------------------------------------ notebook 07 (what the network learned)
 
-def _explain():
-    from cnnviz import explain
-    return explain
-
-
 @exercise("07.1", hint="go layer by layer: rf_out = rf_in + (kernel - 1) * jump_in and jump_out = jump_in * stride, "
-                       "starting from rf = 1, jump = 1; or explain.receptive_fields([...], (32, 32)).")
+                       "starting from rf = 1, jump = 1; or fields.receptive_fields([...], (32, 32)).")
 def _rf_conv5_pool_conv3_pool_conv3():
     specs = [("conv", 5, 1), ("pool", 2, 2), ("conv", 3, 1), ("pool", 2, 2), ("conv", 3, 1)]
-    return _explain().receptive_fields(specs, (32, 32))[-1]["rf"][0]
+    return fields.receptive_fields(specs, (32, 32))[-1]["rf"][0]
 
 
 @exercise("07.2", hint="the jump multiplies by each stride on the way: three 2x2 poolings of stride 2 before "
@@ -417,13 +408,13 @@ def _rf_conv5_pool_conv3_pool_conv3():
 def _jump_after_three_pools():
     specs = [("conv", 3, 1, "same"), ("pool", 2, 2), ("conv", 3, 1, "same"), ("pool", 2, 2),
              ("conv", 3, 1, "same"), ("pool", 2, 2), ("conv", 3, 1, "same")]
-    return _explain().receptive_fields(specs, (64, 64))[-1]["jump"][0]
+    return fields.receptive_fields(specs, (64, 64))[-1]["jump"][0]
 
 
 @exercise("07.3", hint="along each side the patch starts at 0, 4, 8, ... up to 32 - 8 = 24 "
-                       "(explain.patch_starts(32, 8, 4)); one copy per (row start, column start) pair.")
+                       "(ops.patch_starts(32, 8, 4)); one copy per (row start, column start) pair.")
 def _occlusion_copies_32_8_4():
-    return len(_explain().patch_starts(32, 8, 4)) ** 2
+    return len(ops.patch_starts(32, 8, 4)) ** 2
 
 
 # ------------------------------------------------------------------ notebook 05

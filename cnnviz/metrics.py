@@ -84,7 +84,7 @@ def confusion_matrix(y_true, y_pred, n_classes):
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         bad = y[(y < 0) | (y >= n_classes) | (y != np.round(y))]
         if bad.size:
-            raise ValueError(f"{name} holds {bad[0]!r}, which is not a class index 0..{n_classes - 1}; "
+            raise ValueError(f"{name} holds {bad[0].item()!r}, which is not a class index 0..{n_classes - 1}; "
                              "labels must be whole numbers from 0 to n_classes - 1")
     cm = np.zeros((n_classes, n_classes), dtype=int)
     np.add.at(cm, (y_true.astype(int), y_pred.astype(int)), 1)

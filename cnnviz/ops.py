@@ -447,3 +447,26 @@ def normalise(values):
     values = np.asarray(values, dtype=float)
     top = values.max() if values.size else 0.0
     return values / top if top > 0 else np.zeros_like(values)
+
+
+def patch_starts(n, patch, stride):
+    """Return the start of each patch along an axis of ``n`` pixels; the last patch touches the far edge.
+
+    Args:
+        n: the image side, in pixels.
+        patch: the patch side, a whole number of pixels from 1 to ``n``.
+        stride: pixels between two patch starts, a whole number >= 1.
+
+    Returns:
+        An int array of start positions, in pixels.
+
+    Raises:
+        ValueError: if ``patch`` or ``stride`` is not a whole number >= 1, or ``patch`` > ``n``.
+    """
+    for label, value in (("patch", patch), ("stride", stride)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{label} must be a whole number of pixels >= 1; got {value!r}")
+    if patch > n:
+        raise ValueError(f"patch {patch} is larger than the image side {n}; use a patch of at most {n} pixels")
+    starts = list(range(0, n - patch + 1, stride))
+    return np.array(starts + ([n - patch] if starts[-1] != n - patch else []))

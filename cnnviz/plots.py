@@ -6,8 +6,14 @@ No ``plt.show()`` and no global rcParams changes here.
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import to_hex
+from matplotlib.collections import PathCollection
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextPath
+from matplotlib.transforms import Affine2D
 
-from cnnviz import ops
+from cnnviz import articles, ops
 
 
 def _ax(ax=None, figsize=None):
@@ -50,7 +56,6 @@ def channel(values, color, ax=None, title=None, vmax=255):
     Returns:
         The axes.
     """
-    from matplotlib.colors import LinearSegmentedColormap
 
     full = {"red": "#ff0000", "green": "#00ff00", "blue": "#0000ff"}.get(color, color)
     ax = _ax(ax, figsize=(4, 3))
@@ -87,9 +92,6 @@ _GLYPHS = {}
 
 def _glyph_path(label, fontsize):
     """Return the outline of ``label`` in points, centred on (0, 0) (cached: labels repeat a lot)."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextPath
-    from matplotlib.transforms import Affine2D
 
     key = (label, fontsize)
     if key not in _GLYPHS:
@@ -104,8 +106,6 @@ def labels_at(ax, xy, labels, colors="black", fontsize=8):
 
     One collection holding every label draws many times faster than one Text per cell.
     """
-    from matplotlib.collections import PathCollection
-    from matplotlib.transforms import Affine2D
 
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     labels = np.asarray(labels, dtype=object).reshape(-1)
@@ -122,7 +122,6 @@ def labels_at(ax, xy, labels, colors="black", fontsize=8):
 
 def _boxes(ax, rects, **kwargs):
     """Draw rectangles (x, y, width, height) in data units as one collection; return it."""
-    from matplotlib.collections import PolyCollection
 
     verts = [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in rects]
     collection = PolyCollection(verts, **kwargs)
@@ -232,7 +231,6 @@ def compare_grids(printed, right, axes=None, titles=("the article printed", "com
 
     With ``beyond_truncation=True`` only cells that cutting to 2 decimals cannot explain are outlined.
     """
-    from cnnviz import articles
 
     printed, right = np.asarray(printed, dtype=float), np.asarray(right, dtype=float)
     if axes is None:
@@ -379,7 +377,6 @@ def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.
         The two axes. ``axes[0].cnnviz_pool`` lists the ``padded`` cells, the ``windows``'
         top-left cells and their ``colors``; ``axes[1].cnnviz_pool['colors']`` the outputs'.
     """
-    from cnnviz import ops
 
     fmap, pooled = np.asarray(fmap, dtype=float), np.asarray(pooled, dtype=float)
     if axes is None:
