@@ -45,10 +45,10 @@ def cifar_folder(root, n_train=3, n_test=2):
     return root
 
 
-def pets_folder(root, classes=("cats", "dogs"), n=6):
-    """Write class folders of noisy JPEGs of varied sizes, one colour per class."""
+def pets_folder(root, classes=("cats", "dogs"), n=6, first=0):
+    """Write class folders of noisy JPEGs of varied sizes, one colour per class, numbered from ``first``."""
     for k, name in enumerate(classes):
-        for i in range(n):
+        for i in range(first, first + n):
             jpeg(root / name / f"{name[:-1]}.{i}.jpg", [(200, 60, 30), (30, 60, 200)][k % 2],
                  size=(40 + 3 * i, 30 + 2 * i), noise=10, seed=i)
     return root
@@ -88,6 +88,27 @@ def all_batches(dataset):
     """Return all (images, labels) of a tf.data dataset as NumPy arrays."""
     pairs = [(x.numpy(), y.numpy()) for x, y in dataset]
     return np.concatenate([x for x, _ in pairs]), np.concatenate([y for _, y in pairs])
+
+
+def photo_keys(dataset):
+    """Return the set of photos of a dataset, each as the bytes of its pixels (the test photos all differ)."""
+    images, _ = all_batches(dataset)
+    return {image.tobytes() for image in images}
+
+
+def split_keys(ds):
+    """Return {split: photo keys} and check that no photo is in two splits."""
+    keys = {split: photo_keys(getattr(ds, split)) for split in ("train", "val", "test")}
+    assert keys["train"].isdisjoint(keys["val"]) and keys["train"].isdisjoint(keys["test"]) \
+        and keys["val"].isdisjoint(keys["test"]), "a photo is in two splits"
+    for split, found in keys.items():
+        assert len(found) == sum(ds.counts[split].values()), f"{split}: the counts say how many photos it holds"
+    return keys
+
+
+def totals(counts):
+    """Return {class: photos in all splits} of ImageFolderData.counts ({split: {class: n}})."""
+    return {name: sum(per_class[name] for per_class in counts.values()) for name in counts["train"]}
 
 
 # ------------------------------------------------------------------ CIFAR-10
@@ -259,16 +280,60 @@ def test_image_folder_datasets_on_any_class_folders(tmp_path):
     (folder / "benign" / "notes.txt").write_text("not an image, ignored")
     (folder / ".ipynb_checkpoints").mkdir()  # hidden folders are not classes
     jpeg(folder / "malignant" / "extra" / "deep.JPG", (30, 60, 200))  # nested, upper-case suffix
-    ds = data.image_folder_datasets(folder, image_size=(24, 24), batch_size=4, validation_split=0.25, seed=1)
-    assert ds.class_names == ["benign", "malignant"] and ds.counts == {"benign": 8, "malignant": 9}
-    assert ds.root == folder and ds.skipped == [] and not ds.offline
-    x_train, y_train = all_batches(ds.train)
-    x_val, y_val = all_batches(ds.val)
-    assert x_train.shape[1:] == (24, 24, 3) and len(x_train) + len(x_val) == 17 and len(x_val) == 4
-    assert y_train.dtype == np.int32 and set(np.concatenate([y_train, y_val])) == {0, 1}
-    red_first = x_train[..., 0].mean(axis=(1, 2)) > x_train[..., 2].mean(axis=(1, 2))
-    assert np.array_equal(red_first, y_train == 0), "labels must follow the class folders"
-    assert data.image_folder_datasets(folder, (24, 24), 4, 0, 1).val is None
+    ds = data.image_folder_datasets(folder, image_size=(24, 24), batch_size=4, val_split=0.25, test_split=0.25, seed=1)
+    assert ds.class_names == ["benign", "malignant"] and ds.root == folder and ds.skipped == [] and not ds.offline
+    # each class is cut on its own: 8 -> 2 test, 2 validation, 4 training; 9 -> round(2.25) = 2, 2, 5
+    assert ds.counts == {"train": {"benign": 4, "malignant": 5}, "val": {"benign": 2, "malignant": 2},
+                         "test": {"benign": 2, "malignant": 2}}
+    keys = split_keys(ds)
+    assert sum(len(k) for k in keys.values()) == 17  # every photo in exactly one split
+    for split in ("train", "val", "test"):
+        x, y = all_batches(getattr(ds, split))
+        assert x.shape[1:] == (24, 24, 3) and x.dtype == np.uint8 and y.dtype == np.int32
+        red_first = x[..., 0].mean(axis=(1, 2)) > x[..., 2].mean(axis=(1, 2))
+        assert np.array_equal(red_first, y == 0), f"{split}: labels must follow the class folders"
+
+
+def test_the_same_seed_gives_the_same_split_and_another_seed_another(tmp_path):
+    folder = pets_folder(tmp_path / "pets", n=8)
+    first, again = (split_keys(data.image_folder_datasets(folder, (16, 16), 4, seed=1)) for _ in range(2))
+    assert first == again
+    other = split_keys(data.image_folder_datasets(folder, (16, 16), 4, seed=2))
+    assert other["test"] != first["test"] and set().union(*other.values()) == set().union(*first.values())
+
+
+def test_training_batches_are_reshuffled_each_epoch_validation_and_test_keep_their_order(tmp_path):
+    ds = data.image_folder_datasets(pets_folder(tmp_path / "pets", n=10), (16, 16), 4, seed=1)
+    orders = [[x.tobytes() for x in all_batches(ds.train)[0]] for _ in range(3)]
+    assert sorted(orders[0]) == sorted(orders[1]) and len({tuple(o) for o in orders}) > 1
+    for split in (ds.val, ds.test):
+        np.testing.assert_array_equal(all_batches(split)[0], all_batches(split)[0])
+
+
+def test_a_zero_share_gives_no_dataset_for_that_split(tmp_path):
+    folder = pets_folder(tmp_path / "pets", n=6)
+    ds = data.image_folder_datasets(folder, (16, 16), 4, val_split=0, test_split=0.25, seed=1)
+    assert ds.val is None and ds.counts["val"] == {"cats": 0, "dogs": 0}
+    assert totals(ds.counts) == {"cats": 6, "dogs": 6}
+    assert data.image_folder_datasets(folder, (16, 16), 4, val_split=0.25, test_split=0).test is None
+
+
+def test_bad_shares_and_sizes_name_the_problem(tmp_path):
+    folder = pets_folder(tmp_path / "pets", n=6)
+    with pytest.raises(ValueError, match="leave no training photos"):
+        data.image_folder_datasets(folder, (16, 16), val_split=0.6, test_split=0.5)
+    with pytest.raises(ValueError, match="val_split is a share of the photos, from 0 to below 1; got 1.2"):
+        data.image_folder_datasets(folder, (16, 16), val_split=1.2)
+    with pytest.raises(ValueError, match="class 'cats' has only 2 usable photos: too few to split"):
+        data.image_folder_datasets(folder, (16, 16), max_per_class=2)
+    with pytest.raises(ValueError, match=r"image_size must be \(height, width\), two whole numbers; got 16"):
+        data.image_folder_datasets(folder, 16)
+
+
+def test_load_cats_vs_dogs_with_an_int_image_size_says_what_to_pass(tmp_path):
+    pets_folder(tmp_path / "copy")
+    with pytest.raises(ValueError, match=r"image_size must be \(height, width\), two whole numbers; got 160"):
+        data.load_cats_vs_dogs(image_size=160, data_dir=tmp_path / "copy")
 
 
 def write_bad_files(folder):
@@ -312,9 +377,8 @@ def test_bad_images_are_skipped_with_a_warning_and_never_reach_fit(tmp_path):
         ds = data.image_folder_datasets(folder, image_size=(16, 16), batch_size=5)
     message = str(caught[0].message)
     assert all(str(path) in message for path in bad) and "Skipping 4 file(s)" in message
-    assert ds.skipped == bad and ds.counts == {"cats": 6, "dogs": 6} and ds.root != folder
-    assert sorted(p.name for p in (ds.root / "dogs").iterdir()) == [f"dog.{i}.jpg" for i in range(6)]
-    assert len(all_batches(ds.train)[0]) + len(all_batches(ds.val)[0]) == 12  # decodes every file
+    assert ds.skipped == bad and totals(ds.counts) == {"cats": 6, "dogs": 6}
+    assert sum(len(k) for k in split_keys(ds).values()) == 12  # every good photo decodes, no bad one is read
 
 
 def test_folder_errors_name_the_problem(tmp_path):
@@ -338,16 +402,16 @@ def test_folder_errors_name_the_problem(tmp_path):
         data.image_folder_datasets(tmp_path / "pets", max_per_class=0)
 
 
-def test_max_per_class_links_the_first_files_deterministically(tmp_path):
+def test_max_per_class_takes_the_first_files_deterministically(tmp_path):
     folder = pets_folder(tmp_path / "pets", n=9)
-    ds = data.image_folder_datasets(folder, image_size=(16, 16), batch_size=4, max_per_class=4)
-    assert ds.counts == {"cats": 4, "dogs": 4} and ds.root != folder
-    cats = sorted((ds.root / "cats").iterdir())
-    assert [p.name for p in cats] == sorted(p.name for p in (folder / "cats").iterdir())[:4]
-    assert all(p.is_symlink() and p.resolve().parent == (folder / "cats").resolve() for p in cats)
-    again = data.image_folder_datasets(folder, image_size=(16, 16), batch_size=4, max_per_class=4)
-    assert again.root == ds.root
-    assert len(all_batches(ds.train)[0]) + len(all_batches(ds.val)[0]) == 8
+    ds = data.image_folder_datasets(folder, image_size=(16, 16), batch_size=4, max_per_class=7)
+    assert totals(ds.counts) == {"cats": 7, "dogs": 7}
+    first_seven = tmp_path / "first"
+    for name in ("cats", "dogs"):
+        (first_seven / name).mkdir(parents=True)
+        for path in sorted((folder / name).iterdir())[:7]:  # the first seven names, in sorted order
+            shutil.copy(path, first_seven / name / path.name)
+    assert split_keys(ds) == split_keys(data.image_folder_datasets(first_seven, (16, 16), 4))
 
 
 # ------------------------------------------------------------------ cats vs dogs
@@ -358,10 +422,11 @@ def test_cats_vs_dogs_from_shared_layout_archive_unpacked_once(tmp_path, monkeyp
     pin(monkeypatch, archive)
     monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path / "data"))
     ds = data.load_cats_vs_dogs(image_size=(32, 32), batch_size=4)
-    assert ds.class_names == ["cats", "dogs"] and ds.counts == {"cats": 6, "dogs": 6}
+    assert ds.class_names == ["cats", "dogs"] and totals(ds.counts) == {"cats": 6, "dogs": 6}
+    assert ds.counts["test"] == {"cats": 1, "dogs": 1}  # training photos only: the test split is held out of them
     assert ds.root == data_env / "cats-vs-dogs-train" / "training_set" and "cats-vs-dogs-train.tar.gz" in ds.source
     images, labels = next(iter(ds.train))
-    assert images.shape[1:] == (32, 32, 3) and labels.dtype.name == "int32"
+    assert images.shape[1:] == (32, 32, 3) and images.dtype.name == "uint8" and labels.dtype.name == "int32"
     monkeypatch.setattr(shutil, "unpack_archive", fail)
     assert data.load_cats_vs_dogs(image_size=(32, 32)).root == ds.root
 
@@ -388,14 +453,15 @@ def test_cats_vs_dogs_from_unpacked_folder(tmp_path, sub):
     root = pets_folder(tmp_path / "copy" / sub)
     (root / "README").mkdir()  # an extra folder is not a class
     ds = data.load_cats_vs_dogs(image_size=(32, 32), batch_size=4, data_dir=tmp_path / "copy")
-    assert ds.root == root and ds.class_names == ["cats", "dogs"] and ds.counts == {"cats": 6, "dogs": 6}
+    assert ds.root == root and ds.class_names == ["cats", "dogs"] and totals(ds.counts) == {"cats": 6, "dogs": 6}
+    split_keys(ds)
 
 
 def classroom_zip(tmp_path):
     """Write a small cats_and_dogs_filtered.zip (train/ and validation/) and return its path."""
     src = tmp_path / "zipsrc" / "cats_and_dogs_filtered"
     pets_folder(src / "train", n=6)
-    pets_folder(src / "validation", n=3)
+    pets_folder(src / "validation", n=3, first=6)
     archive = tmp_path / "server" / "cats_and_dogs_filtered.zip"
     archive.parent.mkdir()
     with zipfile.ZipFile(archive, "w") as z:
@@ -404,7 +470,7 @@ def classroom_zip(tmp_path):
     return archive
 
 
-def test_cats_vs_dogs_download_uses_keras_get_file_and_its_validation_folder(tmp_path, monkeypatch):
+def test_cats_vs_dogs_download_uses_keras_get_file_and_its_validation_folder_as_test_split(tmp_path, monkeypatch):
     archive = classroom_zip(tmp_path)
     monkeypatch.setattr(data, "CATS_DOGS_URL", archive.as_uri())
     pin(monkeypatch, archive)
@@ -413,11 +479,24 @@ def test_cats_vs_dogs_download_uses_keras_get_file_and_its_validation_folder(tmp
                         functools.partial(data.download_with_checksum, cache_dir=keras_cache))
     ds = data.load_cats_vs_dogs(image_size=(32, 32), batch_size=4, offline=False)
     assert (keras_cache / "datasets" / "cats_and_dogs_filtered.zip").is_file()
-    assert ds.root.parts[-2:] == ("cats_and_dogs_filtered", "train") and ds.val_root.name == "validation"
-    assert ds.counts == {"cats": 9, "dogs": 9} and archive.as_uri() in ds.source and not ds.offline
-    assert len(all_batches(ds.val)[0]) == 6
+    assert ds.root.parts[-2:] == ("cats_and_dogs_filtered", "train") and archive.as_uri() in ds.source and not ds.offline
+    # the archive's validation/ folder (3 photos per class) is the test split; validation comes out of train/ (6)
+    assert ds.counts == {"train": {"cats": 5, "dogs": 5}, "val": {"cats": 1, "dogs": 1}, "test": {"cats": 3, "dogs": 3}}
+    keys = split_keys(ds)  # the 12 photos of train/ are all in train or val, so the 6 test photos come from validation/
+    assert len(keys["train"] | keys["val"]) == 12 and len(keys["test"]) == 6
+
+
+def test_max_per_class_caps_all_three_splits_of_the_archive_layout(tmp_path, monkeypatch):
+    """As documented ("at most this many photos per class"), the test photos from validation/ count too."""
+    archive = classroom_zip(tmp_path)
+    monkeypatch.setattr(data, "CATS_DOGS_URL", archive.as_uri())
+    pin(monkeypatch, archive)
+    monkeypatch.setattr(data, "download_with_checksum",
+                        functools.partial(data.download_with_checksum, cache_dir=tmp_path / "keras"))
     small = data.load_cats_vs_dogs(image_size=(32, 32), batch_size=4, offline=False, max_per_class=5)
-    assert small.counts == {"cats": 5, "dogs": 5} and len(all_batches(small.val)[0]) == 2
+    assert all(n <= 5 for n in totals(small.counts).values()), f"max_per_class=5 gives {small.counts}"
+    assert all(small.counts[split]["cats"] >= 1 for split in ("train", "val", "test"))
+    split_keys(small)
 
 
 def test_download_with_wrong_checksum_names_file_and_both_hashes(tmp_path):
@@ -444,14 +523,14 @@ def test_cats_vs_dogs_offline_stand_in_is_loud_and_real_jpeg_files(monkeypatch, 
     ds = data.load_cats_vs_dogs(image_size=(64, 64), batch_size=8, max_per_class=20)
     assert "NOT the real cats vs dogs" in capsys.readouterr().out
     assert ds.offline and "OFFLINE" in ds.source and ds.class_names == ["cats", "dogs"]
-    assert ds.counts == {"cats": 20, "dogs": 20}
+    assert totals(ds.counts) == {"cats": 20, "dogs": 20} and ds.counts["test"] == {"cats": 3, "dogs": 3}
     files = sorted((ds.root / "cats").iterdir())
-    assert len(files) == 20 and all(Image.open(p).format == "JPEG" for p in files)
+    assert len(files) == 100 and all(Image.open(p).format == "JPEG" for p in files)
     x, y = all_batches(ds.train)
     face = x[:, 26:38, 26:38].astype(float)  # the middle of the picture is the face
     redness = np.median(face[..., 0] - face[..., 2], axis=(1, 2))
     assert np.array_equal(redness > 135, y == 0), "orange cat faces, brown dog faces"
-    assert data.load_cats_vs_dogs(image_size=(64, 64)).counts == {"cats": 100, "dogs": 100}
+    assert totals(data.load_cats_vs_dogs(image_size=(64, 64)).counts) == {"cats": 100, "dogs": 100}
 
 
 # ------------------------------------------------------------------ the real shared copy
@@ -493,8 +572,9 @@ def test_shared_cats_vs_dogs_as_make_test_sees_it(monkeypatch):
     monkeypatch.setenv("CNNVIZ_OFFLINE", "1")
     ds = data.load_cats_vs_dogs(image_size=(64, 64), batch_size=64)
     assert not ds.offline and "cats-vs-dogs-train.tar.gz" in ds.source
-    assert sum(ds.counts.values()) + len(ds.skipped) == 2000 and min(ds.counts.values()) > 900
+    assert sum(totals(ds.counts).values()) + len(ds.skipped) == 2000 and min(totals(ds.counts).values()) > 900
+    assert min(ds.counts["test"].values()) > 130 and min(ds.counts["val"].values()) > 130  # 15% of about 1,000 each
     images, labels = next(iter(ds.train))
     assert images.shape == (64, 64, 64, 3) and set(labels.numpy()) == {0, 1}
     small = data.load_cats_vs_dogs(image_size=(64, 64), max_per_class=8)
-    assert small.counts == {"cats": 8, "dogs": 8} and small.root != ds.root
+    assert totals(small.counts) == {"cats": 8, "dogs": 8}
