@@ -1,4 +1,4 @@
-"""Draw what cnnviz computes, with matplotlib.
+"""Draw what cnnviz computes, with matplotlib: imports neither Keras nor the analysis modules (attribution, models, training).
 
 Every helper takes ``ax=None``, draws on it (or on a new axes), and returns it.
 No ``plt.show()`` and no global rcParams changes here.
