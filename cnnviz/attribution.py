@@ -598,7 +598,7 @@ def grad_cam(model, images, class_index=None, layer_name=None):
 
 
 
-def class_probs(model, images, batch_size=256):
+def class_probs(model, images, batch_size=32):
     """Return the class probabilities (N, K) of images; a single sigmoid output p becomes [1 - p, p].
 
     Args:
