@@ -37,12 +37,12 @@ def ali2019_cnn(image_size=64, augment=True):
         keras.Input((image_size, image_size, 3)),
         *augmentation,                                  # horizontal_flip=True, zoom_range=0.2
         layers.Rescaling(1 / 255),                      # rescale=1./255
-        layers.Conv2D(32, (3, 3), activation="relu"),   # Convolution2D(32, 3, 3) in Keras 1
+        layers.Conv2D(32, (3, 3), activation="relu"),   # 32 filters of 3x3 (Keras 1 wrote 32, 3, 3)
         layers.MaxPooling2D((2, 2)),
         layers.Conv2D(32, (3, 3), activation="relu"),
         layers.MaxPooling2D((2, 2)),
         layers.Flatten(),
-        layers.Dense(128, activation="relu"),           # Dense(output_dim=128) in Keras 1
+        layers.Dense(128, activation="relu"),           # 128 units (Keras 1 called them output_dim)
         layers.Dense(1, activation="sigmoid"),          # P(dog); 1 - P(dog) is P(cat)
     ], name=f"ali2019_{image_size}px" + ("" if augment else "_no_augmentation"))
 
