@@ -604,6 +604,13 @@ class FeatureMapViewer(_FigureWidget):
         plots.fmap_channels(maps, ax=axes[2], highlight=k)
 
 
+def _placeholder_png(image_size):
+    """Return a light grey PNG of ``image_size`` (height, width): the picture shown before any upload."""
+    buf = io.BytesIO()
+    _PILImage.new("RGB", (image_size[1], image_size[0]), (230, 230, 230)).save(buf, format="png")
+    return buf.getvalue()
+
+
 class PhotoClassifier:
     """Upload a photo and get the model's answer with its probability; a bad file gets a clear message.
 
@@ -629,7 +636,7 @@ class PhotoClassifier:
                              f"were given ({self.class_names}); pass one name per class, in label order")
         self.upload = W.FileUpload(accept="image/*", multiple=False, description="your photo")
         self.message = W.HTML("Upload a photo of a cat or a dog (JPEG or PNG).")
-        self.view = W.Image(format="png", width=160)
+        self.view = W.Image(value=_placeholder_png(self.image_size), format="png", width=160)  # grey until a photo
         self.label, self.probability, self.error, self.image = None, None, "", None
         self.box = W.VBox([self.upload, self.message, self.view])
         self.upload.observe(self._uploaded, "value")
