@@ -179,6 +179,7 @@ def _record(name, record):
 @pytest.fixture(scope="module")
 def lab():
     """Start JupyterLab on a copy of notebooks/ (the working tree is never written); yield its address."""
+    lock = _lock()
     shutil.rmtree(OUT, ignore_errors=True)
     (LAB / "notebooks").mkdir(parents=True)
     for name in NOTEBOOKS:  # as they ship: badges, setup block and slide metadata already written
@@ -219,6 +220,27 @@ def lab():
     finally:
         _stop(server, base, token)
         log.close()
+        lock.unlink(missing_ok=True)
+
+
+def _lock():
+    """Claim build/browser/ for this run: a second run at the same time would wipe the first one's files."""
+    lock = OUT.parent / "browser.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            with open(lock, "x") as f:
+                f.write(str(os.getpid()))
+            return lock
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and psutil.pid_exists(pid):
+                pytest.fail(f"another browser test (process {pid}) is using {OUT}: wait for it to end")
+            lock.unlink(missing_ok=True)  # left by a run that was killed
+    pytest.fail(f"could not claim {lock}")
 
 
 def _api(lab, path, method="GET"):
