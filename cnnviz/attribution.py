@@ -193,22 +193,6 @@ def _predict_fn(model):
     return lambda x: np.asarray(model(x))
 
 
-def predict_proba(model, image):
-    """Return the class probabilities of one image; a single sigmoid output p becomes [1 - p, p].
-
-    Args:
-        model: a Keras model.
-        image: one image (H, W, C) that fits the model.
-
-    Returns:
-        A float array (K,).
-
-    Raises:
-        ValueError: if the image does not fit the model's input.
-    """
-    return class_probs(model, image)[0]
-
-
 def _inputs_of(layer):
     tensors = layer.input if isinstance(layer.input, (list, tuple)) else [layer.input]
     return [t._keras_history.operation.name for t in tensors]

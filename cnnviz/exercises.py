@@ -419,8 +419,8 @@ def _occlusion_copies_32_8_4():
 
 # ------------------------------------------------------------------ notebook 05
 
-def _seed000_params(n):
-    """Count seed 000's weights for an n x n RGB input: two 3x3 conv + 2x2 pool blocks, Dense 128, Dense 1."""
+def _ali_params(n):
+    """Count the weights of Ali (2019)'s network for an n x n RGB input: two 3x3 conv + 2x2 pool blocks, Dense 128, Dense 1."""
     side = ops.output_size(ops.output_size(n, 3) // 2, 3) // 2
     return (ops.conv_params(3, 3, 32) + ops.conv_params(3, 32, 32)
             + ops.dense_params(side * side * 32, 128) + ops.dense_params(128, 1))
@@ -428,8 +428,8 @@ def _seed000_params(n):
 
 @exercise("05.1", hint="follow the sizes: 3x3 valid conv takes 2 pixels off, 2x2 pooling halves (rounding "
                        "down); the Dense(128) layer gets side*side*32 inputs: ops.dense_params(n_in, 128).")
-def _seed000_params_at_128():
-    return _seed000_params(128)
+def _ali_params_at_128():
+    return _ali_params(128)
 
 
 @exercise("05.4", hint="global average pooling leaves one number per map: the Dense(128) layer then has "
@@ -439,7 +439,7 @@ def _ali_with_global_pooling():
 
 
 @exercise("05.2", hint="steps_per_epoch counts batches, not images: multiply by the batch size.")
-def _seed002_images_per_epoch():
+def _mwiti_images_per_epoch():
     return 5000 * 32
 
 
@@ -453,13 +453,13 @@ def _conv_32_3_3_on_64():
 
 @exercise("06.1", hint="(kernel height * kernel width * input channels + 1 bias) weights per filter, times the "
                        "filters: ops.conv_params(3, 128, 128).")
-def _seed004_fourth_conv():
+def _spahovic_fourth_conv():
     return ops.conv_params(3, 128, 128)
 
 
 @exercise("06.2", hint="keep the three convolutions, and replace both dense layers by one from the 4*4*64 "
                        "flattened numbers to 10 outputs: ops.dense_params(4 * 4 * 64, 10).")
-def _seed003_without_dense_500():
+def _anonymous_without_dense_500():
     return (ops.conv_params(2, 3, 16) + ops.conv_params(2, 16, 32) + ops.conv_params(2, 32, 64)
             + ops.dense_params(4 * 4 * 64, 10))
 
