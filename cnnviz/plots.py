@@ -491,6 +491,56 @@ def update_layer_maps(drawn, out):
     return changed
 
 
+# The X/O network of notebooks 02-04, stage by stage: (key, name, shape).
+XO_STAGES = (
+    ("image", "image", "9x9"),
+    ("conv", "convolution\n3 kernels 3x3", "3 maps 7x7"),
+    ("relu", "ReLU", "3 maps 7x7"),
+    ("pool", "max pooling\n2x2, stride 2", "3 maps 4x4"),
+    ("pool2", "max pooling\nagain", "3 maps 2x2"),
+    ("flatten", "flatten", "12 numbers"),
+    ("votes", "votes\n(a dense layer)", "2 scores: X, O"),
+)
+
+
+def xo_network(here=(), ax=None, fontsize=10):
+    """Draw the whole X/O network as a row of boxes, with the stages in ``here`` highlighted ("you are here").
+
+    Args:
+        here: a stage key or a sequence of keys from ``XO_STAGES`` ("image", "conv", "relu", "pool",
+            "pool2", "flatten", "votes"); empty for no highlight.
+        ax: the axes to draw on (a new, wide one when None).
+        fontsize: the size of the stage names, in points.
+
+    Returns:
+        The axes.
+
+    Raises:
+        ValueError: a key in ``here`` that is not a stage.
+    """
+    keys = [k for k, _, _ in XO_STAGES]
+    here = (here,) if isinstance(here, str) else tuple(here)
+    unknown = [h for h in here if h not in keys]
+    if unknown:
+        raise ValueError(f"xo_network: unknown stage {unknown}; the stages are {keys}.")
+    ax = _ax(ax, figsize=(13, 2.2))
+    for i, (key, name, shape) in enumerate(XO_STAGES):
+        lit = key in here
+        ax.add_patch(plt.Rectangle((i * 1.5, 0), 1.2, 1, facecolor="gold" if lit else "#eeeeee",
+                                   edgecolor="black", lw=2.5 if lit else 1))
+        ax.text(i * 1.5 + 0.6, 0.62, name, ha="center", va="center", fontsize=fontsize,
+                fontweight="bold" if lit else "normal")
+        ax.text(i * 1.5 + 0.6, 0.18, shape, ha="center", va="center", fontsize=fontsize - 1, color="#333333")
+        if i:
+            ax.annotate("", xy=(i * 1.5, 0.5), xytext=(i * 1.5 - 0.3, 0.5), arrowprops={"arrowstyle": "->"})
+        if lit:
+            ax.text(i * 1.5 + 0.6, 1.12, "you are here", ha="center", va="bottom", fontsize=fontsize - 1)
+    ax.set_xlim(-0.1, len(XO_STAGES) * 1.5 - 0.2)
+    ax.set_ylim(-0.1, 1.4)
+    ax.axis("off")
+    return ax
+
+
 def votes_bar(scores, probs=None, ax=None, fontsize=10):
     """Draw each class's vote (and, if given, its softmax probability) as bars with their values.
 

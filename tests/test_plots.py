@@ -178,3 +178,14 @@ def test_channel_runs_from_black_to_its_colour_with_a_colour_bar():
     np.testing.assert_allclose(img.cmap(0.0)[:3], (0, 0, 0))
     np.testing.assert_allclose(img.cmap(1.0)[:3], (1, 0, 0))
     assert len(ax.figure.axes) == 2                                  # the colour bar
+
+
+def test_xo_network_highlights_the_stages_asked_for_and_refuses_unknown_ones():
+    ax = plots.xo_network(here=("relu", "pool"))
+    lit = [p.get_facecolor() for p in ax.patches]
+    gold = matplotlib.colors.to_rgba("gold")
+    assert [c == gold for c in lit] == [k in ("relu", "pool") for k, _, _ in plots.XO_STAGES]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("you are here") == 2 and "3 maps 7x7" in texts and "12 numbers" in texts
+    with pytest.raises(ValueError, match="unknown stage"):
+        plots.xo_network(here="softmax")
