@@ -22,7 +22,7 @@ ROOT_USER := $(filter 0,$(shell id -u))
 
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: lab test test-unit test-latest install clean help constraints
+.PHONY: lab test test-unit test-latest install clean help constraints answers student assignments teaching
 
 help:
 	@echo "make lab           set up .venv (once) and open JupyterLab on notebooks/ (BROWSER=no LAB_PORT=8888 LAB_TOKEN=...)"
@@ -31,6 +31,10 @@ help:
 	@echo "make test-browser  JupyterLab in headless Chromium: run every notebook, drive the explorers (screenshots in build/browser/)"
 	@echo "make links         write Colab/Binder badges, Colab setup lines and slide metadata (FILES=notebooks/02_x.ipynb for one)"
 	@echo "make constraints   rewrite constraints.txt from build/venv-latest once make test-latest passes"
+	@echo "make teaching      rewrite the generated parts of TEACHING.md (objectives, schedule, optional parts, mistakes)"
+	@echo "make answers       the answer key of every exercise, computed: build/answers.md"
+	@echo "make student       the student edition: build/student/ (stubs to write, predict-first outputs cleared)"
+	@echo "make assignments   an nbgrader course from the same marks: build/nbgrader/ (source -> release)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -48,6 +52,16 @@ $(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 
 install: $(STAMP)
 
+# The teacher's kit adds nbgrader (pyproject's `teach` extra) for `make test` and `make assignments`;
+# `make lab` installs without it. nbgrader's JupyterLab menus and the classic Notebook it brings are
+# switched off in .venv, so JupyterLab looks the same after `make test` (the kit uses nbgrader's command line).
+TEACH_STAMP := $(VENV)/.installed-teach
+$(TEACH_STAMP): $(STAMP) pyproject.toml $(CONSTRAINTS)
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[cpu,test,teach]'
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader @jupyter-notebook/lab-extension >/dev/null
+	$(BIN)/jupyter server extension disable --sys-prefix notebook $(addprefix nbgrader.server_extensions.,formgrader validate_assignment assignment_list course_list) >/dev/null 2>&1
+	touch $(TEACH_STAMP)
+
 lab: $(STAMP)
 	$(if $(LAB_TOKEN),JUPYTER_TOKEN='$(LAB_TOKEN)' ,)$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) \
 	  $(if $(filter no,$(BROWSER)),--no-browser,) $(if $(ROOT_USER),--allow-root,)
@@ -59,7 +73,7 @@ run_tests = CNNVIZ_MODE=quick CNNVIZ_OFFLINE=1 CNNVIZ_CACHE_DIR=$(TEST_CACHE) \
 	MPLBACKEND=agg $(1)/python -m pytest tests $(NOTEBOOKS) --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q -rs $(PYTEST_ARGS)
 
-test: $(STAMP)
+test: $(TEACH_STAMP)
 	$(call run_tests,$(BIN))
 
 test-unit: $(STAMP)
@@ -132,3 +146,19 @@ test-browser: $(CHROMIUM) $(BROWSER_STAMP)
 # FILES=notebooks/02_convolution_by_hand.ipynb writes only the notebooks named.
 links: $(STAMP)
 	$(BIN)/python -m cnnviz.launch --write $(FILES)
+
+# ---- the teacher's kit (issue 18): everything generated from the notebooks' cell tags and cnnviz.exercises ----
+teaching: $(STAMP)
+	$(BIN)/python -m cnnviz.teach teaching
+
+answers: $(STAMP)
+	$(BIN)/python -m cnnviz.teach answers build/answers.md
+
+student: $(STAMP)
+	$(BIN)/python -m cnnviz.teach student build/student
+
+assignments: $(TEACH_STAMP)
+	$(BIN)/python -m cnnviz.teach assignments build/nbgrader
+	cd build/nbgrader && for a in $$(ls source); do \
+	  PATH="$(abspath $(BIN)):$$PATH" nbgrader generate_assignment $$a --force --log-level=WARN || exit 1; done
+	@echo "release/ holds what students get; collect their work into build/nbgrader/submitted/<student>/<assignment>/, then: nbgrader autograde <assignment>"

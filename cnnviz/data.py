@@ -95,6 +95,7 @@ class ImageFolderData:
     offline: bool = False
     counts: dict = dataclasses.field(default_factory=dict)   # {split: {class: photos}}
     skipped: list = dataclasses.field(default_factory=list)
+    folders: dict = dataclasses.field(default_factory=dict)  # {split: a folder of class subfolders holding its photos}
 
 
 # ------------------------------------------------------------------ files, hashes, caches
@@ -414,7 +415,9 @@ def image_folder_datasets(folder, image_size=(160, 160), batch_size=32, val_spli
     Returns:
         An ``ImageFolderData`` with ``.train``, ``.val``, ``.test`` (None for a split given a share of 0),
         ``.class_names``, ``.counts``
-        ({split: {class: photos}}), ``.source``, ``.offline``, ``.skipped``.
+        ({split: {class: photos}}), ``.source``, ``.offline``, ``.skipped``, and ``.folders``
+        ({split: a cached folder of class subfolders linking to exactly that split's photos}, for
+        ``keras.utils.image_dataset_from_directory``).
 
     Raises:
         ValueError: for an image_size that is not (height, width), shares that leave no training
@@ -433,17 +436,19 @@ def image_folder_datasets(folder, image_size=(160, 160), batch_size=32, val_spli
     _warn_bad(bad)
     keras = config.keras_quietly()
 
+    folders = {part: _link_view(split[part]) for part in SPLITS if any(split[part].values())}
+
     def load(part):
-        if not any(split[part].values()):
+        if part not in folders:
             return None  # a share of 0: no dataset for that split
         ds = keras.utils.image_dataset_from_directory(
-            _link_view(split[part]), label_mode="int", class_names=names, image_size=image_size,
+            folders[part], label_mode="int", class_names=names, image_size=image_size,
             batch_size=batch_size, shuffle=part == "train", seed=seed, verbose=False)
         return ds.map(lambda x, y: (keras.ops.cast(keras.ops.round(x), "uint8"), y))  # 4x less memory than float32
 
     counts = {part: {name: len(split[part][name]) for name in names} for part in SPLITS}
     return ImageFolderData(load("train"), load("val"), load("test"), names, Path(folder), f"folder {folder}",
-                           False, counts, bad)
+                           False, counts, bad, folders)
 
 
 # ------------------------------------------------------------------ cats vs dogs

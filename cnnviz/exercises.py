@@ -3,7 +3,7 @@
 Each exercise's right answer is computed by cnnviz itself, never typed in. Register one with
 ``@exercise("01.2", hint=...)`` on a function that returns the right answer, then check an
 answer with ``check("01.2", answer)``. For an exercise with many right answers (design a
-filter, ...), register ``@exercise("02.5", hint=..., judge=True)`` on a function that takes
+filter, ...), register ``@exercise("02.3", hint=..., judge=True)`` on a function that takes
 the answer and returns True/False (or raises ``ValueError`` saying what is wrong with it).
 
 The rule the notebooks follow (the same for every exercise):
@@ -16,6 +16,7 @@ The rule the notebooks follow (the same for every exercise):
   ``7/9`` and whole numbers are compared exactly (to 1e-6).
 - Letters and words are compared case-insensitively ("o" is "O"), ignoring spaces around them.
 """
+import math
 from decimal import Decimal
 from typing import Callable, NamedTuple
 
@@ -123,30 +124,23 @@ def check(exercise_id, answer, verbose=True):
 
 # ------------------------------------------------------------------ notebook 01
 
-@exercise("01.1", hint="height x width x channels: every pixel of a colour image holds 3 numbers.")
-def _numbers_in_64x64_rgb():
-    return 64 * 64 * 3
+@exercise("01.1", hint="the channel that holds the most light has the largest values on average: compare "
+                       "photo[..., c].mean() for c = 0, 1, 2, in the order the photo stores its lights.")
+def _brightest_channel_of_the_cat():
+    means = samples.load_asset("cat_chelsea.jpg").reshape(-1, 3).mean(axis=0)
+    return ("red", "green", "blue")[int(np.argmax(means))]
 
 
-@exercise("01.2", hint="each of the 128 neurons has one weight per input number, plus one bias: "
-                       "ops.dense_params(n_in, n_out).")
+@exercise("01.2", hint="flattened, the image is height x width x channels numbers (3 per pixel); each of the "
+                       "128 neurons has one weight per number, plus one bias: ops.dense_params(n_in, n_out).")
 def _dense_on_64x64_rgb():
     return ops.dense_params(64 * 64 * 3, 128)
 
 
-@exercise("01.3", hint="a 3x3 filter on an RGB input spans all 3 channels, so it has 3 * 3 weights per channel, "
-                       "plus one bias; count one such filter and multiply by the number of filters "
-                       "(ops.conv_params(kernel_size, in_channels, filters)).")
-def _conv_32_filters_rgb():
-    return ops.conv_params(3, 3, 32)
-
-
-@exercise("01.4", hint="look again at the three channel pictures of the cat: which one is brightest overall? "
-                       "You can check with photo[..., c].mean() for c = 0, 1, 2.")
-def _brightest_channel_of_the_cat():
-
-    means = samples.load_asset("cat_chelsea.jpg").reshape(-1, 3).mean(axis=0)
-    return ("red", "green", "blue")[int(np.argmax(means))]
+@exercise("01.3", hint="on a grayscale image each kernel has 3 * 3 weights plus one bias, whatever the image "
+                       "size; every kernel has its own (ops.conv_params(kernel_size, in_channels, filters)).")
+def _conv_32_filters_grayscale():
+    return ops.conv_params(3, 1, 32)
 
 
 def _rgb_pixel(answer):
@@ -158,7 +152,7 @@ def _rgb_pixel(answer):
     return pixel.astype(float)
 
 
-@exercise("01.5", hint="yellow light is a mix of two of the three lights, both strong, with little of the third.",
+@exercise("01.4", hint="yellow light is a mix of two of the three lights, both strong, with little of the third.",
           judge=True)
 def _a_yellow_pixel(answer):
     r, g, b = _rgb_pixel(answer)
@@ -172,26 +166,26 @@ def _xo():
     return xo
 
 
-@exercise("02.1", hint="take the top-left 3x3 window of xo.thicken(xo.X), multiply it cell by cell with filter 1 "
+@exercise("02.2", hint="take the top-left 3x3 window of xo.thicken(xo.X), multiply it cell by cell with filter 1 "
                        "(diagonal \\), add the 9 products and divide by 9; a fraction such as 2/9 is a valid answer.")
 def _bold_x_filter1_window_0_0():
     xo = _xo()
     return ops.conv2d(xo.thicken(xo.X), xo.FILTERS["diagonal \\"], reduce="mean")[0, 0]
 
 
-@exercise("02.2", hint="Keras's formula floor((n + 2*padding - kernel) / stride) + 1, with the numbers of the "
+@exercise("02.4", hint="Keras's formula floor((n + 2*padding - kernel) / stride) + 1, with the numbers of the "
                        "question; floor rounds down.")
 def _output_size_28_5_2_2():
     return ops.output_size(28, 5, 2, 2, strict=False)
 
 
-@exercise("02.3", hint="give (height, width, depth): each side is floor((64 - 3) / 1) + 1, and the depth is one "
+@exercise("02.6", hint="give (height, width, depth): each side is floor((64 - 3) / 1) + 1, and the depth is one "
                        "map per filter, because each filter spans all 3 input channels.")
 def _shape_64x64x3_16_filters():
     return ops.conv2d(np.zeros((64, 64, 3)), np.zeros((3, 3, 3, 16))).shape
 
 
-@exercise("02.4", hint="a filter spans every channel: 5 * 5 weights per channel, times the number of channels "
+@exercise("02.7", hint="a filter spans every channel: 5 * 5 weights per channel, times the number of channels "
                        "(no bias).")
 def _weights_one_5x5_rgb_filter():
     return ops.conv_params(5, 3, 1, bias=False)
@@ -205,7 +199,7 @@ def _as_kernel_3x3(answer):
     return kernel.astype(float)
 
 
-@exercise("02.5", hint="the O's left side is a vertical run of +1 pixels (rows 3-5 of column 1), and the X never "
+@exercise("02.3", hint="the O's left side is a vertical run of +1 pixels (rows 3-5 of column 1), and the X never "
                        "has three +1 pixels one above the other; make the kernel look like such a run.", judge=True)
 def _responds_to_the_o_left_side(answer):
     """Right when the kernel's strongest response on the O's left side beats its strongest response on the X."""
@@ -216,8 +210,8 @@ def _responds_to_the_o_left_side(answer):
     return bool(on_o > on_x + 1e-9)
 
 
-@exercise("02.6", hint="in the explorer choose the image X and the preset 'cross x', type -1 into k[1,1], move the "
-                       "window to row 3, column 3 and read the mean (or pass explorer.mean).")
+@exercise("02.5", hint="in the explorer choose the image X and the preset 'cross x', type -1 into the box k[1,1], "
+                       "move the row slider to 3 and the column slider to 3, and read the mean (or pass explorer.mean).")
 def _cross_without_centre_on_x_centre():
     xo = _xo()
     kernel = xo.FILTERS["cross x"].copy()
@@ -225,7 +219,7 @@ def _cross_without_centre_on_x_centre():
     return ops.conv2d(xo.X, kernel, reduce="mean")[3, 3]
 
 
-@exercise("02.7", hint="every window reads the same nine pixels as before, wherever those pixels are now; compare "
+@exercise("02.1", hint="every window reads the same nine pixels as before, wherever those pixels are now; compare "
                        "conv2d_by_hand(xo.X, f1) with conv2d_by_hand(xo.shift(xo.X, 0, 1), f1): where did the value "
                        "of row 2, column 2 go?")
 def _where_a_value_moves_after_a_shift():
@@ -237,25 +231,37 @@ def _where_a_value_moves_after_a_shift():
     return (2, 2 + 1)
 
 
-@exercise("03.1", hint="average pooling adds the values of the window and divides by how many there are; the "
-                       "window is the top-left 2x2 block of the O's ReLU map for filter 1, xo.forward(xo.O)['relu'][0].")
+@exercise("03.4", hint="average pooling adds the values of the window and divides by how many there are (copy "
+                       "max_pool_by_hand and change block.max() to block.mean()); the window is the top-left 2x2 "
+                       "block of the O's ReLU map for filter 1, xo.forward(xo.O)['relu'][0].")
 def _o_relu1_avg_pool_corner():
     xo = _xo()
     return ops.pool2d(xo.forward(xo.O)["relu"][0], 2, 2, "avg", "same")[0, 0]
 
 
-@exercise("03.2", hint="with padding='same' a pooling of stride s gives ceil(n / s) along each side.")
+@exercise("03.1", hint="with padding='same' a pooling of stride s gives ceil(n / s) along each side.")
 def _same_pool_13():
     return ops.output_size(13, 2, 2, "same")
 
 
-@exercise("03.3", hint="with padding='valid' every window lies wholly inside the map: use the output-size formula "
-                       "of section 9 with n = 13, a 3x3 window and stride 2.")
+@exercise("03.2", judge=True,
+          hint="max pooling keeps the largest value of a block, and ReLU only changes negative values: ReLU changes "
+               "a pooled value only when every value of that quarter of a map is negative, i.e. the image disagrees "
+               "with a filter in more than half of the pixels of every window there. What does a filter give on a "
+               "window that is all stroke, or all background?")
+def _an_image_where_relu_matters(image):
+    xo = _xo()
+    image = xo.check_image(image)
+    return not np.array_equal(xo.forward(image)["vector"], xo.forward(image, relu=False)["vector"])
+
+
+@exercise("03.7", hint="with padding='valid' every window lies wholly inside the map: use the output-size formula "
+                       "floor((n - k) / s) + 1 with n = 13, a 3x3 window and stride 2.")
 def _valid_pool_13_3_2():
     return ops.output_size(13, 3, 2, 0)
 
 
-@exercise("03.4", hint="compare xo.forward(xo.O)['pool2'] with xo.forward(xo.shift(xo.O, 1, 0))['pool2'] and count "
+@exercise("03.3", hint="compare xo.forward(xo.O)['pool2'] with xo.forward(xo.shift(xo.O, 1, 0))['pool2'] and count "
                        "the values that differ (out of 12); np.isclose helps.")
 def _changes_after_shifting_o_down():
     xo = _xo()
@@ -321,8 +327,9 @@ def pooling_covers(size, stride, padding, n=7):
 
 
 @exercise("03.6", judge=True,
-          hint="windows that neither overlap nor leave gaps have a stride equal to their size; 7 is not a multiple "
-               "of many sizes, so look at what padding='same' adds.")
+          hint="move the size and stride sliders and pick the padding: windows that neither overlap nor leave gaps "
+               "have a stride equal to their size; 7 is not a multiple of many sizes, so look at what "
+               "padding='same' adds.")
 def _pooling_explorer_to_2x2(explorer):
     if not all(hasattr(explorer, name) for name in ("size", "stride", "padding", "pooled")):
         raise ValueError("pass the pooling explorer itself: exercises.check('03.6', pooling)")
@@ -330,36 +337,26 @@ def _pooling_explorer_to_2x2(explorer):
     return explorer.pooled.shape == (2, 2) and out == 2 and tiles
 
 
-@exercise("04.1", hint="run the moved X through the network, xo.forward(...)['vector'], and average its values at "
-                       "the O's voting positions; or read xo.predict(...).")
-def _o_vote_for_x_moved_down_left():
+@exercise("04.1", hint="run the moved X through the network, v = xo.forward(...)['vector'], turn it into two votes "
+                       "with the dense layer, W @ v + b, and give the two votes to ops.softmax; class X comes first.")
+def _softmax_x_for_x_moved_down_left():
     xo = _xo()
-    return xo.votes(xo.forward(xo.shift(xo.X, 1, -1))["vector"])["O"]
-
-
-@exercise("04.2", hint="softmax only sees differences: exp(a) / (exp(a) + exp(b)) = 1 / (1 + exp(b - a)), "
-                       "or ops.softmax([a, b]).")
-def _softmax_of_ten_times_the_votes():
-    return ops.softmax([10.0, 50 / 9])[0]
-
-
-@exercise("04.3", hint="Ali (2019)'s total error: the sum of 1/2 (target - output)^2 over the 4 classes, "
-                       "target [0, 0, 1, 0], output [0.25, 0.25, 0.25, 0.25].")
-def _total_error_undecided():
-    return _xo().squared_error([0, 0, 1, 0], [0.25, 0.25, 0.25, 0.25])
+    votes = xo.votes(xo.forward(xo.shift(xo.X, 1, -1))["vector"])
+    return ops.softmax([votes["X"], votes["O"]])[0]
 
 
 def _pad_image(answer):
     image = getattr(answer, "image", answer)
     arr = np.asarray(image, dtype=float)
     if arr.shape != (9, 9) or not np.isin(arr, (-1.0, 1.0)).all():
-        raise ValueError("pass the drawing pad (exercises.check('04.4', pad)) or a 9x9 grid of +1 and -1")
+        raise ValueError("pass the drawing pad (exercises.check('04.2', pad)) or a 9x9 grid of +1 and -1")
     return arr
 
 
-@exercise("04.4", judge=True,
-          hint="the network looks for diagonal strokes and pooling forgets exactly where they are; paint a "
-               "letter of diagonals that avoids every black cell of xo.X (load 'blank' to start afresh).")
+@exercise("04.2", judge=True,
+          hint="the votes read filters by quarter (\\ top-left, / top-right, ...), not pixels, and pooling forgets "
+               "where in a quarter a stroke is; paint diagonals that avoid every black cell of xo.X "
+               "(choose 'blank' in the load menu to start afresh).")
 def _x_without_the_xs_pixels(pad):
     xo = _xo()
     image = _pad_image(pad)
@@ -372,26 +369,38 @@ def _x_without_the_xs_pixels(pad):
     return scores["X"] > scores["O"]
 
 
-def momentum_comparison(x, y, steps=100, lr=0.1, kind="squared"):
-    """Return the training loss after ``steps`` steps with momentum 0.9 and with momentum 0 (plain descent).
-
-    Args:
-        x, y: the training set (``learn.make_dataset()``).
-        steps, lr, kind: as for ``learn.train``.
-
-    Returns:
-        {0.9: final loss, 0.0: final loss}.
-    """
-
-    return {m: learn.train(x, y, steps=steps, lr=lr, momentum=m, kind=kind)[1]["loss"][-1] for m in (0.9, 0.0)}
+NUDGE_TOLERANCE = 0.005   # how far a nudge-test slope may be from the exact one: the slope rounded to 2 decimals counts
 
 
-@exercise("04.5", hint="run learn.train on the training set with momentum=0.0 (the steps, lr and loss of the "
-                       "squared-error run of section 9) and compare the last value of its history['loss'] with that run's.")
-def _loss_without_momentum():
+def _training_loss_slope():
+    """The slope of the training loss along the dense weight from position 'x top-left' to class X, at the random start."""
+    x, y = learn.make_dataset()
+    params = learn.init_params(seed=0)
+    probs, cache = learn.forward(params, x)
+    return float(learn.backward(params, probs, cache, y)["weights"][0, 4])
 
-    losses = momentum_comparison(*learn.make_dataset())
-    return "higher" if losses[0.0] > losses[0.9] else "lower"
+
+@exercise("04.3", judge=True,
+          hint="copy the nudge cell and nudge params['weights'][0, 4] instead of the filter weight: "
+               "(loss after the nudge - loss before) / nudge, with a nudge of 0.001 or smaller.")
+def _nudge_the_dense_weight(answer):
+    if isinstance(answer, (str, bytes, bool)) or np.ndim(answer) != 0:
+        raise ValueError("give one number, the slope")
+    slope = _training_loss_slope()
+    return abs(float(answer) - slope) <= NUDGE_TOLERANCE
+
+
+def hard_test_accuracy(params):
+    """Return the accuracy of ``params`` on ``learn.make_hard_test_set()``."""
+    x, y, _ = learn.make_hard_test_set()
+    return learn.accuracy(params, x, y)
+
+
+@exercise("04.4", hint="learn.train(x_train, y_train, steps=100, lr=1.0, momentum=0.0, params=learn.hand_params()), "
+                       "then learn.accuracy(...) on x_hard, y_hard (all three kinds together).")
+def _hard_accuracy_when_starting_from_alis_network():
+    params, _ = learn.train(*learn.make_dataset(), steps=100, lr=1.0, momentum=0.0, params=learn.hand_params())
+    return hard_test_accuracy(params)
 
 
 # ------------------------------------------------------------------ notebook 07 (what the network learned)
@@ -417,6 +426,24 @@ def _occlusion_copies_32_8_4():
     return len(ops.patch_starts(32, 8, 4)) ** 2
 
 
+GRADCAM_SUM_07_4 = np.array([[0.4, 0.1, -0.2], [0.3, 0.0, -0.5]])   # the "dog" sum S given in exercise 07.4
+
+
+@exercise("07.4", hint="one output z: 'cat' scores -z, so every channel weight flips sign and the sum before the "
+                       "ReLU becomes -S; then keep the positive part, cell by cell (2 rows of 3 numbers).")
+def _cat_map_from_the_dog_sum():
+    return np.maximum(-GRADCAM_SUM_07_4, 0.0)
+
+
+@exercise("07.5", hint="the three channels' mean is what they have alike: count its |value| once per channel; "
+                       "what differs is |each weight - the mean|; the share is alike / (alike + differs).")
+def _brightness_share_of_2_1_0():
+    weights = np.array([2.0, 1.0, 0.0])            # red, green, blue of one 1x1 filter
+    mean = weights.mean()
+    alike, differs = abs(mean) * len(weights), np.abs(weights - mean).sum()
+    return alike / (alike + differs)
+
+
 # ------------------------------------------------------------------ notebook 05
 
 def _ali_params(n):
@@ -438,15 +465,46 @@ def _ali_with_global_pooling():
     return ops.conv_params(3, 3, 32) + ops.conv_params(3, 32, 32) + ops.dense_params(32, 128) + ops.dense_params(128, 1)
 
 
-@exercise("05.2", hint="steps_per_epoch counts batches, not images: multiply by the batch size.")
-def _mwiti_images_per_epoch():
-    return 5000 * 32
+@exercise("05.2", hint="one step per batch: the photos divided by 32, rounded up (the last batch is smaller): "
+                       "math.ceil(1700 / 32).")
+def _steps_per_epoch_1700():
+    return math.ceil(1700 / 32)
 
 
-@exercise("05.3", hint="Conv2D(32, 3, 3) means 3x3 kernels with stride 3: "
-                       "ops.output_size(64, 3, stride=3, strict=False).")
-def _conv_32_3_3_on_64():
-    return ops.output_size(64, 3, 3, strict=False)
+@exercise("05.3", hint="a Dense layer has (inputs + 1 bias) weights per unit, and one unit per class: "
+                       "ops.dense_params(1280, 3).")
+def _head_for_three_classes():
+    return ops.dense_params(1280, 3)
+
+
+@exercise("05.5", hint="1.96 * sqrt(p * (1 - p) / n) with p = 270 / 300 and n = 300, then times 100 for points; "
+                       "(276 - 270) / 300 is the difference to compare with it.", decimals=1)
+def _interval_270_of_300():
+    p = 270 / 300
+    return 100 * 1.96 * math.sqrt(p * (1 - p) / 300)
+
+
+def early_stopping_epoch(val_losses, patience):
+    """Return the epoch (1-based) after which ``keras.callbacks.EarlyStopping(monitor="val_loss", patience=...)``
+    stops: the first time ``patience`` epochs in a row bring no new lowest loss (or the last epoch)."""
+    best, wait = math.inf, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best:
+            best, wait = loss, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch
+    return len(val_losses)
+
+
+EXERCISE_05_6_LOSSES = (0.69, 0.64, 0.60, 0.61, 0.58, 0.59, 0.62, 0.60, 0.57)
+
+
+@exercise("05.6", hint="count the epochs since the lowest loss so far; one higher epoch (0.61) is followed by a new "
+                       "low, so it does not stop there: it stops when 2 epochs in a row bring no new low.")
+def _early_stopping_patience_2():
+    return early_stopping_epoch(EXERCISE_05_6_LOSSES, patience=2)
 
 
 # ------------------------------------------------------------------ notebook 06
@@ -496,3 +554,16 @@ def _course_net_macs(widths, n_white=24):
                                    "convolution, whose input (the whitening layer) keeps its 24 channels.")
 def _course_net_macs_16_32_64():
     return _course_net_macs((16, 32, 64)) / 1e6
+
+
+@exercise("06.6", hint="1.96 * sqrt(p * (1 - p) / n) with p = 0.75 and n = 10,000 gives a fraction of 1; "
+                       "multiply by 100 for percentage points.")
+def _interval_75_on_10000():
+    return float(1.96 * np.sqrt(0.75 * 0.25 / 10_000) * 100)
+
+
+@exercise("06.7", decimals=1, hint="a class's accuracy is its diagonal entry divided by the sum of its row "
+                                   "(all the images that truly belong to it).")
+def _class1_accuracy_of_small_matrix():
+    cm = np.array([[50, 10, 0], [20, 70, 10], [0, 5, 95]])
+    return float(cm[1, 1] / cm[1].sum())

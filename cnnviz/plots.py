@@ -14,6 +14,7 @@ from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
 
 from cnnviz import articles, ops
+from cnnviz import fields as fields_mod
 
 
 def _ax(ax=None, figsize=None):
@@ -145,11 +146,14 @@ def _write_labels(ax, values):
     return labels
 
 
-def heatmap(values, ax=None, fmt="{:.2f}", cmap="RdBu_r", vmin=-1, vmax=1, title=None, marks=None, fontsize=8):
+def heatmap(values, ax=None, fmt="{:.2f}", cmap="RdBu_r", vmin=-1, vmax=1, title=None, marks=None, fontsize=8,
+            xlabels=None, ylabels=None):
     """Draw an annotated heatmap: coloured cells, each with its value; outline the (row, col) cells in ``marks``.
 
     ``fmt`` is a format string, a function of one value (e.g. ``xo.ninths``) or None (no
     numbers). NaN cells stay empty. The labels written are in ``ax.cnnviz_grid['labels']``.
+    ``xlabels`` / ``ylabels`` (one string per column / row) name the columns and rows; without
+    them the axes are hidden.
     """
     values = np.asarray(values, dtype=float)
     if values.ndim != 2:
@@ -161,8 +165,12 @@ def heatmap(values, ax=None, fmt="{:.2f}", cmap="RdBu_r", vmin=-1, vmax=1, title
     ax.set_xlim(-0.5, w - 0.5)
     ax.set_ylim(h - 0.5, -0.5)
     ax.set_aspect("equal")
-    ax.xaxis.set_visible(False)
-    ax.yaxis.set_visible(False)
+    ax.xaxis.set_visible(xlabels is not None)
+    ax.yaxis.set_visible(ylabels is not None)
+    if xlabels is not None:
+        ax.set_xticks(np.arange(w), list(xlabels), rotation=45, ha="right", fontsize=fontsize + 1)
+    if ylabels is not None:
+        ax.set_yticks(np.arange(h), list(ylabels), fontsize=fontsize + 1)
     if title:
         ax.set_title(title, fontsize=9)
     ax.cnnviz_grid = {"fmt": fmt, "fontsize": fontsize, "shape": values.shape, "collections": [], "mesh": mesh}
@@ -499,7 +507,7 @@ XO_STAGES = (
     ("pool", "max pooling\n2x2, stride 2", "3 maps 4x4"),
     ("pool2", "max pooling\nagain", "3 maps 2x2"),
     ("flatten", "flatten", "12 numbers"),
-    ("votes", "votes\n(a dense layer)", "2 scores: X, O"),
+    ("votes", "votes\n(dense layer)", "2 scores: X, O"),
 )
 
 
@@ -523,18 +531,18 @@ def xo_network(here=(), ax=None, fontsize=10):
     unknown = [h for h in here if h not in keys]
     if unknown:
         raise ValueError(f"xo_network: unknown stage {unknown}; the stages are {keys}.")
-    ax = _ax(ax, figsize=(13, 2.2))
+    ax = _ax(ax, figsize=(14, 2.2))
     for i, (key, name, shape) in enumerate(XO_STAGES):
         lit = key in here
-        ax.add_patch(plt.Rectangle((i * 1.5, 0), 1.2, 1, facecolor="gold" if lit else "#eeeeee",
+        ax.add_patch(plt.Rectangle((i * 1.5, 0), 1.3, 1, facecolor="gold" if lit else "#eeeeee",
                                    edgecolor="black", lw=2.5 if lit else 1))
-        ax.text(i * 1.5 + 0.6, 0.62, name, ha="center", va="center", fontsize=fontsize,
+        ax.text(i * 1.5 + 0.65, 0.62, name, ha="center", va="center", fontsize=fontsize,
                 fontweight="bold" if lit else "normal")
-        ax.text(i * 1.5 + 0.6, 0.18, shape, ha="center", va="center", fontsize=fontsize - 1, color="#333333")
+        ax.text(i * 1.5 + 0.65, 0.18, shape, ha="center", va="center", fontsize=fontsize - 1, color="#333333")
         if i:
-            ax.annotate("", xy=(i * 1.5, 0.5), xytext=(i * 1.5 - 0.3, 0.5), arrowprops={"arrowstyle": "->"})
+            ax.annotate("", xy=(i * 1.5, 0.5), xytext=(i * 1.5 - 0.2, 0.5), arrowprops={"arrowstyle": "->"})
         if lit:
-            ax.text(i * 1.5 + 0.6, 1.12, "you are here", ha="center", va="bottom", fontsize=fontsize - 1)
+            ax.text(i * 1.5 + 0.65, 1.12, "you are here", ha="center", va="bottom", fontsize=fontsize - 1)
     ax.set_xlim(-0.1, len(XO_STAGES) * 1.5 - 0.2)
     ax.set_ylim(-0.1, 1.4)
     ax.axis("off")
@@ -653,7 +661,7 @@ def _photo(image):
     return np.clip(image / 255 if image.max() > 1 else image, 0, 1)
 
 
-def gradcam_overlay(image, cam, ax=None, alpha=0.45, cmap="jet", title=None):
+def gradcam_overlay(image, cam, ax=None, alpha=0.45, cmap="jet", title=None, colorbar=False):
     """Draw a photo with a Grad-CAM map of any size stretched over it, scaled 0..1 by its largest value.
 
     A map with no positive value is not drawn; the photo says "no evidence" instead.
@@ -665,6 +673,7 @@ def gradcam_overlay(image, cam, ax=None, alpha=0.45, cmap="jet", title=None):
         alpha: the map's opacity, 0..1.
         cmap: the map's colour map (0 at its low end, the map's largest value at its high end).
         title: the title, or None.
+        colorbar: True adds a colour bar: the map as a share of its largest value, 0 to 1.
 
     Returns:
         The axes.
@@ -678,7 +687,9 @@ def gradcam_overlay(image, cam, ax=None, alpha=0.45, cmap="jet", title=None):
         ax.text(0.5, 0.5, "no evidence\n(map all 0)", transform=ax.transAxes, ha="center", va="center",
                 fontsize=8, color="white", bbox={"facecolor": "black", "alpha": 0.6})
         return ax
-    ax.imshow(ops.normalise(ops.resize_map(cam, image.shape[:2])), cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+    heat = ax.imshow(ops.normalise(ops.resize_map(cam, image.shape[:2])), cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+    if colorbar:
+        ax.figure.colorbar(heat, ax=ax, fraction=0.046, pad=0.02, label="share of the largest value")
     return ax
 
 
@@ -748,16 +759,21 @@ def _field_text(field):
             f"jump {field['jump'][0]}")
 
 
-def activations_through_depth(fmaps, fields, channels=4, axes=None):
+def activations_through_depth(fmaps, fields, channels=4, axes=None, image=None):
     """Draw, one row per layer, the ``channels`` strongest maps of one image; titles give size, depth and receptive field.
 
-    "Strongest" is the highest mean over the map. Each map has its own colour scale.
+    "Strongest" is the highest mean over the map. Each map has its own colour scale, from its
+    smallest value (dark) to its largest (yellow), both written in its title. With ``image``, a
+    first column shows the input in every row, with a yellow box around the pixels that the
+    brightest unit of the row's first map sees (its receptive field, clipped to the image).
 
     Args:
         fmaps: {layer name: maps (h, w, channels)} of one image, e.g. ``attribution.feature_maps``.
         fields: {layer name: field} from ``attribution.model_receptive_fields`` (with ``channels``).
         channels: maps per row.
-        axes: a 2-D grid of axes (layers, channels) to draw on (new ones when None).
+        axes: a 2-D grid of axes (layers, channels, plus one column with ``image``) to draw on
+            (new ones when None).
+        image: the input the maps come from, (H, W, 3) or (H, W, 1), 0-255 pixels or 0..1, or None.
 
     Returns:
         The 2-D array of axes.
@@ -766,14 +782,26 @@ def activations_through_depth(fmaps, fields, channels=4, axes=None):
         KeyError: if a layer of ``fmaps`` is not in ``fields``.
     """
     names = list(fmaps)
+    extra = int(image is not None)
     if axes is None:
-        _, axes = plt.subplots(len(names), channels, figsize=(2.1 * channels, 2.2 * len(names)), squeeze=False)
+        _, axes = plt.subplots(len(names), channels + extra, figsize=(2.1 * (channels + extra), 2.3 * len(names)),
+                               squeeze=False)
     for row, name in zip(axes, names):
         fmap = np.asarray(fmaps[name])
         strongest = np.argsort(-fmap.mean(axis=(0, 1)), kind="stable")[:channels]
-        for ax, k in zip(row, strongest):
-            show_image(fmap[..., k], ax=ax, cmap="viridis", title=f"channel {k}")
-        row[0].set_title(f"{name}: {_field_text(fields[name])}\nchannel {strongest[0]}", fontsize=8, ha="left", x=0)
+        if extra:
+            photo = _photo(image)
+            r, c = np.unravel_index(np.argmax(fmap[..., strongest[0]]), fmap.shape[:2])
+            top, left, bottom, right = fields_mod.receptive_box(fields[name], r, c, photo.shape[:2])
+            whole = (top, left, bottom, right) == (0, 0) + photo.shape[:2]
+            show_image(photo, ax=row[0], title=f"input: the brightest unit\nof ch. {strongest[0]} sees "
+                                               + ("all of it" if whole else "the yellow box"))
+            row[0].add_patch(plt.Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False,
+                                           edgecolor="yellow", lw=2))
+        for ax, k in zip(row[extra:], strongest):
+            values = fmap[..., k]
+            show_image(values, ax=ax, cmap="viridis", title=f"ch. {k}: {values.min():.2g} to {values.max():.2g}")
+        row[extra].set_title(f"{name}: {_field_text(fields[name])}\n{row[extra].get_title()}", fontsize=8, ha="left", x=0)
     return axes
 
 

@@ -23,7 +23,8 @@ class TimeBudget(keras.callbacks.Callback):
     Without ``peak_lr`` training stops at the end of an epoch when the next one (estimated as the
     mean of the epochs so far) would pass the budget. With ``peak_lr`` the learning rate follows the
     clock: it climbs linearly from ``start * peak_lr`` to ``peak_lr`` over the first ``warmup`` share
-    of the budget, then falls linearly to 0 at its end, and training stops, mid-epoch if need be,
+    of the budget, then falls linearly to 0 at its end (with ``cycle=False`` it stays at ``peak_lr``
+    throughout, the constant-rate baseline of an ablation), and training stops, mid-epoch if need be,
     when the budget is spent. The time each epoch's end takes (validation, checkpoints) is measured
     and kept in reserve, so the whole fit stays within the budget.
 
@@ -32,19 +33,23 @@ class TimeBudget(keras.callbacks.Callback):
         peak_lr: the highest learning rate of the cycle, or None for no schedule.
         warmup: share of the budget spent climbing to ``peak_lr`` (0 < warmup < 1).
         start: the first learning rate as a share of ``peak_lr``.
+        cycle: False keeps the learning rate at ``peak_lr`` (no warm-up, no fall) while still
+            stopping mid-epoch when the budget is spent.
         state: a file that keeps the seconds spent across an interrupted and resumed fit.
         clock: a function returning seconds (tests pass a fake one).
 
     Attributes:
         seconds: training seconds so far; ``epoch_seconds``: one entry per finished epoch;
-        ``steps``: batches trained; ``stopped``: True when the budget ended the fit;
+        ``steps``: batches trained; ``epoch_steps``: batches trained in each finished epoch (the
+        last one is short when the budget stopped it mid-epoch); ``stopped``: True when the budget ended the fit;
         ``history``: (seconds, learning rate) at each step of a cycle.
 
     Raises:
         ValueError: for a budget that is not a positive number, or a warmup outside (0, 1).
     """
 
-    def __init__(self, budget_s=None, peak_lr=None, warmup=0.2, start=0.1, state=None, clock=time.perf_counter):
+    def __init__(self, budget_s=None, peak_lr=None, warmup=0.2, start=0.1, state=None, clock=time.perf_counter,
+                 cycle=True):
         super().__init__()
         if budget_s is not None and (isinstance(budget_s, bool) or not budget_s > 0):
             raise ValueError(f"budget_s must be a positive number of seconds or None; got {budget_s!r}")
@@ -52,14 +57,17 @@ class TimeBudget(keras.callbacks.Callback):
             raise ValueError("a learning-rate cycle (peak_lr) needs a budget_s to spread over")
         if not 0 < warmup < 1:
             raise ValueError(f"warmup is the share of the budget spent warming up, between 0 and 1; got {warmup!r}")
-        self.budget_s, self.peak_lr, self.warmup, self.start = budget_s, peak_lr, warmup, start
+        self.budget_s, self.peak_lr, self.warmup, self.start, self.cycle = budget_s, peak_lr, warmup, start, cycle
         self.state, self.clock = (Path(state) if state else None), clock
         self.seconds, self.epoch_seconds, self.steps, self.stopped = 0.0, [], 0, False
+        self.epoch_steps, self._steps_at_epoch_start = [], 0
         self.history, self.reserve = [], 0.0
 
     def rate(self, fraction):
         """Return the cycle's learning rate after ``fraction`` (0..1, a number or an array) of the budget."""
         f = np.clip(np.asarray(fraction, dtype=float), 0, 1)
+        if not self.cycle:
+            return self.peak_lr * np.ones_like(f)
         up = self.start + (1 - self.start) * f / self.warmup
         return self.peak_lr * np.where(f < self.warmup, up, (1 - f) / (1 - self.warmup))
 
@@ -75,7 +83,7 @@ class TimeBudget(keras.callbacks.Callback):
         self._t0 = self._last_step = self.clock()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_start = self.clock()
+        self._epoch_start, self._steps_at_epoch_start = self.clock(), self.steps
 
     def on_train_batch_begin(self, batch, logs=None):
         if self.peak_lr is not None:
@@ -92,6 +100,7 @@ class TimeBudget(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         now = self.clock()
         self.epoch_seconds.append(now - self._epoch_start)
+        self.epoch_steps.append(self.steps - self._steps_at_epoch_start)
         self.seconds = self.spent()
         if self.peak_lr is not None:
             # runs after validation and checkpointing (callbacks earlier in the list): keep that much in reserve

@@ -73,12 +73,14 @@ def check_image(image):
     return arr
 
 
-def forward(image, filters=None):
+def forward(image, filters=None, relu=True):
     """Run ``image`` through the X/O network and return every intermediate in a dict.
 
     Args:
         image: a 2-D grid of +1 (stroke) and -1 (background), at least 4x4 (the course's are 9x9).
         filters: {name: 3x3 kernel}; default ``FILTERS``, Ali (2019)'s three.
+        relu: False leaves ReLU out (``relu`` is then the convolution maps unchanged), to see
+            what it changes (notebook 03).
 
     Returns:
         A dict: ``conv`` (F, 7, 7) convolution maps averaged over the 9 products, ``relu``
@@ -92,7 +94,7 @@ def forward(image, filters=None):
     image = check_image(image)
     kernels = list((filters or FILTERS).values())
     conv = np.stack([ops.conv2d(image, k, reduce="mean") for k in kernels])
-    relu = ops.relu(conv)
+    relu = ops.relu(conv) if relu else conv
     pool1 = np.stack([ops.pool2d(m, 2, 2, "max", padding="same") for m in relu])
     pool2 = np.stack([ops.pool2d(m, 2, 2, "max", padding="same") for m in pool1])
     return {"conv": conv, "relu": relu, "pool1": pool1, "pool2": pool2, "vector": ops.flatten(pool2)}

@@ -344,6 +344,24 @@ def test_activations_through_depth_titles():
     plt.close("all")
 
 
+def test_activations_through_depth_puts_the_input_and_the_field_of_the_brightest_unit_first():
+    model = keras.Sequential([keras.Input((12, 12, 3)), layers.Conv2D(4, 3, name="c1"), layers.MaxPooling2D(name="p1")])
+    fields = attribution.model_receptive_fields(model)
+    fmaps = {"c1": np.zeros((10, 10, 4)), "p1": np.zeros((5, 5, 4))}
+    fmaps["c1"][2, 7, 1] = 5.0                      # channel 1 is the strongest; its brightest unit: (2, 7)
+    fmaps["p1"][..., 0] = 1.0                       # channel 0; every unit ties: the first, (0, 0)
+    image = np.full((12, 12, 3), 0.5)
+    axes = plots.activations_through_depth(fmaps, fields, channels=2, image=image)
+    assert axes.shape == (2, 3)
+    assert axes[0, 0].images[0].get_array().shape == (12, 12, 3) and "yellow box" in axes[0, 0].get_title()
+    box = axes[0, 0].patches[0]                     # rows 2-4, columns 7-9 of the image: a 3x3 field
+    assert (box.get_x(), box.get_y(), box.get_width(), box.get_height()) == (6.5, 1.5, 3, 3)
+    box = axes[1, 0].patches[0]                     # a 4x4 field at the corner
+    assert (box.get_x(), box.get_y(), box.get_width(), box.get_height()) == (-0.5, -0.5, 4, 4)
+    assert "10x10x4" in axes[0, 1].get_title() and "ch. 1: 0 to 5" in axes[0, 1].get_title()
+    plt.close("all")
+
+
 def test_gradcam_explorer_widget():
     model = stripes_model()
     images = np.stack([stripes_image(c) for c in range(3)])

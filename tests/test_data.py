@@ -310,6 +310,27 @@ def test_training_batches_are_reshuffled_each_epoch_validation_and_test_keep_the
         np.testing.assert_array_equal(all_batches(split)[0], all_batches(split)[0])
 
 
+def test_split_folders_hold_exactly_each_splits_photos_for_image_dataset_from_directory(tmp_path):
+    """Notebook 05 reads ``.folders`` with keras.utils.image_dataset_from_directory: the same photos, labels, counts."""
+    import keras
+
+    ds = data.image_folder_datasets(pets_folder(tmp_path / "pets", n=8), (16, 16), 4, seed=1)
+    assert sorted(ds.folders) == ["test", "train", "val"]
+    for split, folder in ds.folders.items():
+        assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ds.class_names
+        assert {name: len(list((folder / name).iterdir())) for name in ds.class_names} == ds.counts[split]
+        ours = keras.utils.image_dataset_from_directory(folder, image_size=(16, 16), batch_size=4, shuffle=False,
+                                                        verbose=False)
+        assert ours.class_names == ds.class_names
+        x, y = all_batches(ours)
+        x_ref, y_ref = all_batches(getattr(ds, split))
+        assert sorted(np.round(image).astype(np.uint8).tobytes() for image in x) == sorted(
+            image.tobytes() for image in x_ref)
+        assert sorted(y.tolist()) == sorted(y_ref.tolist())
+    shares = data.image_folder_datasets(pets_folder(tmp_path / "more", n=6), (16, 16), 4, val_split=0, seed=1)
+    assert "val" not in shares.folders and shares.val is None
+
+
 def test_a_zero_share_gives_no_dataset_for_that_split(tmp_path):
     folder = pets_folder(tmp_path / "pets", n=6)
     ds = data.image_folder_datasets(folder, (16, 16), 4, val_split=0, test_split=0.25, seed=1)

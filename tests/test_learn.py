@@ -140,3 +140,85 @@ def test_similarity_and_bad_input():
     assert sim[0, 2] == pytest.approx(np.sum(hand[0] * hand[2]) / 9)   # the two diagonals
     with pytest.raises(ValueError, match="images"):
         learn.forward(learn.init_params(), np.zeros((2, 2, 9, 9)))
+
+
+def test_the_hard_test_set_holds_three_kinds_none_of_them_a_training_image():
+    x, y, kind = learn.make_hard_test_set()
+    x_train, _ = learn.make_dataset()
+    counts = {k: int((kind == k).sum()) for k in learn.HARD_KINDS}
+    assert counts == {"bolder": 34, "moved 2": 32, "noisier": 100} and len(x) == len(y) == len(kind)
+    assert set(np.unique(x)) == {-1.0, 1.0} and learn.overlap(x_train, x) == 0
+    assert len({image.tobytes() for image in x}) == len(x)                  # no image twice
+    for k in learn.HARD_KINDS:                                             # each kind: half X, half O
+        assert np.bincount(y[kind == k]).tolist() == [counts[k] // 2] * 2
+    bolder = x[(kind == "bolder") & (y == 0)]
+    assert any(np.array_equal(im, xo.shift(xo.thicken(xo.X), 1, 1)) for im in bolder)
+    assert any(np.array_equal(im, xo.thicken(xo.X.T).T) for im in bolder)       # bold downwards
+    assert not any(np.array_equal(im, xo.thicken(xo.X)) for im in bolder)     # that one is a training image
+    moved = x[(kind == "moved 2") & (y == 1)]
+    assert any(np.array_equal(im, xo.shift(xo.O, -2, 1)) for im in moved)
+    for image, label in zip(x[kind == "noisier"], y[kind == "noisier"]):    # 10 flips of a letter moved <= 1
+        base = xo.IMAGES[learn.CLASSES[label]]
+        assert min((image != xo.shift(base, dy, dx)).sum() for dy in (-1, 0, 1) for dx in (-1, 0, 1)) == 10
+    again = learn.make_hard_test_set()
+    assert all(np.array_equal(a, b) for a, b in zip(again, (x, y, kind)))   # seeded
+    with pytest.raises(ValueError, match="noisy"):
+        learn.make_hard_test_set(noisy=-1)
+
+
+def test_on_the_hard_test_set_the_hand_made_network_fails_and_learning_is_measured():
+    """The claims of notebook 04, section 10: the hand-made network calls every bolder letter an O; the learned
+    one reads them all; on the letters moved by 2 the two are a tie; on the noisier ones they are level."""
+    x, y, kind = learn.make_hard_test_set()
+    hand = learn.hand_params()
+    model, _ = learn.train(*learn.make_dataset(), steps=100, lr=1.0, momentum=0.0)
+
+    def acc(params, k):
+        return learn.accuracy(params, x[kind == k], y[kind == k])
+
+    assert (learn.forward(hand, x[kind == "bolder"])[0].argmax(1) == 1).all()         # all "O"
+    assert acc(hand, "bolder") == 0.5 and acc(model, "bolder") == 1.0
+    low, _ = learn.accuracy_interval(acc(model, "bolder"), (kind == "bolder").sum())
+    assert low > learn.accuracy_interval(acc(hand, "bolder"), (kind == "bolder").sum())[1]   # far outside the noise
+    n2 = (kind == "moved 2").sum()
+    assert acc(hand, "moved 2") < 0.8 and acc(model, "moved 2") > acc(hand, "moved 2")
+    assert learn.accuracy_interval(acc(model, "moved 2"), n2)[0] < learn.accuracy_interval(acc(hand, "moved 2"), n2)[1]
+    assert abs(acc(model, "noisier") - acc(hand, "noisier")) <= 0.02 and acc(hand, "noisier") > 0.9
+    assert learn.accuracy(hand, *learn.make_dataset()) > 0.9                         # the training letters are easy
+
+
+def test_what_training_changed_in_the_filters_is_what_notebook_04_says():
+    """Section 9 of notebook 04: little change in 10 steps; by 100, filter 3 towards \\, filter 1 away from it,
+    filter 2 near its start with its -0.9 similarity to / already there at step 0; no learned filter is Ali's."""
+    x, y = learn.make_dataset()
+    start = learn.init_params(seed=0)
+    at = {steps: learn.train(x, y, steps=steps, lr=1.0, momentum=0.0, params=start)[0]["filters"] for steps in (10, 100)}
+    at[0] = start["filters"]
+
+    def to_start(filters):
+        return np.diag(learn.similarity(filters, start["filters"]))
+
+    assert (to_start(at[10]) > 0.95).all()
+    assert to_start(at[100])[1] > 0.95 and to_start(at[100])[2] < 0.7
+    assert learn.similarity(at[0])[1, 2] < -0.9 and learn.similarity(at[100])[1, 2] < -0.9
+    assert learn.similarity(at[100])[2, 0] > learn.similarity(at[0])[2, 0] + 0.2           # filter 3 towards \
+    assert learn.similarity(at[100])[0, 0] < learn.similarity(at[0])[0, 0] - 0.2           # filter 1 away from it
+    assert (learn.similarity(at[100]) < 0.9).all()
+
+
+def test_plain_descent_with_lr_1_learns_and_momentum_helps_a_small_lr():
+    x, y = learn.make_dataset()
+    _, plain = learn.train(x, y, steps=100, lr=1.0, momentum=0.0)
+    assert plain["loss"][-1] < plain["loss"][0] / 10 and plain["accuracy"][-1] == 1.0
+    slow = {m: learn.train(x, y, steps=100, lr=0.1, momentum=m)[1]["loss"][-1] for m in (0.0, 0.9)}
+    assert slow[0.0] > 10 * slow[0.9]                         # plain descent at lr 0.1 is far behind after 100 steps
+
+
+def test_accuracy_interval_is_the_wilson_interval():
+    low, high = learn.accuracy_interval(0.5, 100)
+    assert low == pytest.approx(0.4038, abs=1e-4) and high == pytest.approx(0.5962, abs=1e-4)
+    assert learn.accuracy_interval(1.0, 34)[1] == 1.0 and learn.accuracy_interval(1.0, 34)[0] < 1.0
+    assert learn.accuracy_interval(0.0, 10)[0] == 0.0
+    for bad in ((0.5, 0), (1.2, 10), (-0.1, 10)):
+        with pytest.raises(ValueError, match="accuracy_interval"):
+            learn.accuracy_interval(*bad)

@@ -84,3 +84,48 @@ def test_pretrained_efficientnet_lite0_recognises_the_cat_in_assets():
     assert proba.sum() == pytest.approx(1.0, abs=1e-4)
     # ImageNet classes 281-285 are tabby, tiger cat, Persian, Siamese and Egyptian cat.
     assert 281 <= proba.argmax() <= 285 and proba[281:286].sum() > 0.8
+
+
+def test_lite0_backbone_is_one_named_model_with_the_published_weights_and_pooled_features():
+    backbone = models.lite0_backbone(64)
+    assert backbone.name == "efficientnet_lite0" and backbone.output_shape == (None, 1280)
+    assert backbone.count_params() == 3_414_305 - 1_281   # lite0_transfer without its head
+    state = weights.read_torch_legacy(weights.lite0_weights_path())
+    np.testing.assert_array_equal(backbone.get_layer("lite0_stem_conv").get_weights()[0],
+                                  state["_conv_stem.weight"].transpose(2, 3, 1, 0))
+    backbone.trainable = False
+    assert backbone.trainable_weights == []
+
+
+def test_frozen_backbone_called_with_training_false_keeps_imagenet_batchnorm_statistics():
+    """Notebook 05 trains a head with backbone(x, training=False): one step of fit leaves the backbone unchanged."""
+    backbone = models.lite0_backbone(32)
+    backbone.trainable = False
+    inputs = keras.Input((32, 32, 3))
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(backbone(inputs, training=False)))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    before = [w.copy() for w in backbone.get_weights()]
+    x = np.random.default_rng(0).uniform(0, 255, (8, 32, 32, 3)).astype("float32")
+    model.fit(x, np.array([0, 1] * 4), epochs=1, verbose=0)
+    for a, b in zip(before, backbone.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_flat_transfer_gives_the_nested_models_predictions_with_every_backbone_layer_reachable():
+    keras.utils.set_random_seed(0)
+    backbone = models.lite0_backbone(64)
+    head = keras.Sequential([keras.Input((1280,)), layers.Dropout(0.2), layers.Dense(1, activation="sigmoid")],
+                            name="head")
+    head.layers[-1].set_weights([np.random.default_rng(1).normal(0, 0.05, (1280, 1)).astype("float32"),
+                                 np.array([0.1], "float32")])
+    backbone.get_layer("lite0_b15_project").set_weights(
+        [w * 1.5 for w in backbone.get_layer("lite0_b15_project").get_weights()])   # as if fine-tuned
+    inputs = keras.Input((64, 64, 3))
+    nested = keras.Model(inputs, head(backbone(layers.RandomFlip("horizontal")(inputs), training=False)))
+    flat = models.flat_transfer(nested)
+    assert flat.get_layer("lite0_stem_conv") is not None and flat.input_shape == (None, 64, 64, 3)
+    photos_ = np.random.default_rng(2).uniform(0, 255, (3, 64, 64, 3)).astype("float32")
+    np.testing.assert_allclose(np.asarray(flat(photos_, training=False)), np.asarray(nested(photos_, training=False)),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="must hold a backbone 'efficientnet_lite0' and a head 'head'"):
+        models.flat_transfer(keras.Sequential([keras.Input((4,)), layers.Dense(1)]))

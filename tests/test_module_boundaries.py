@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "cnnviz"
 KERAS_FREE = ["ops", "xo", "learn", "articles", "exercises", "fields", "metrics", "photos", "weights", "plots",
-              "widgets", "samples", "config", "launch"]
+              "widgets", "samples", "config", "launch", "teach"]
 KERAS_MODULES = ["attribution", "models", "training", "store", "data"]   # the analysis modules
 DRAWING = ["plots", "widgets"]
 

@@ -34,4 +34,8 @@ def test_notebook07_runs_with_no_saved_model_and_says_what_it_trains_instead(tmp
         assert f"no saved" in text and missing in text, f"no banner for the missing {missing}"
     assert text.count("This notebook now trains") == 3
     assert "ours and the reference agree" in text   # the notebook's own Grad-CAM still matches the reference
+    assert "cells lit in both maps of one photo: 0" in text   # ReLU(S) and ReLU(-S): the other class never overlaps
+    assert "for 95% of 200 random starts" in text              # the random-start count comes with its noise
+    assert f"photos are misclassified; photo" in text          # occlusion's photo is picked among all test photos
+    assert "correlation" not in text                           # no bare correlation read without its noise
     assert not list((tmp_path / "empty-cache" / "models").glob("*.keras")), "07 must not save models for 05/06"

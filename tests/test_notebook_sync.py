@@ -15,7 +15,7 @@ from IPython.core.inputtransformer2 import TransformerManager
 from cnnviz import models
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-COPIES = [("05_cats_vs_dogs.ipynb", "ali2019_cnn"), ("05_cats_vs_dogs.ipynb", "lite0_transfer"),
+COPIES = [("05_cats_vs_dogs.ipynb", "ali2019_cnn"),
           ("06_cifar10.ipynb", "anonymous_cnn"), ("06_cifar10.ipynb", "cifar10_net")]
 
 

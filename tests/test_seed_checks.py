@@ -161,11 +161,10 @@ def test_stack_kernels_spans_every_channel():
 # ------------------------------------------------------------------ exercises of notebooks 02-04
 # (the 04.x answers are checked further down, with the tests of notebook 04.)
 
-RIGHT = {"02.1": 5 / 9, "02.6": 7 / 9, "02.7": (2, 3), "02.2": 14, "02.3": (62, 62, 16), "02.4": 75,
-         "03.1": (5 / 9 + 1 / 9) / 4, "03.2": 7, "03.3": 6, "03.4": 0,
-         "04.3": 0.375}
-WRONG = {"02.1": 0.55, "02.6": 0.77, "02.7": (2, 2), "02.2": 15, "02.3": (62, 62, 3), "02.4": 25, "03.1": 0.25, "03.2": 6, "03.3": 7,
-         "03.4": 2, "04.3": 0.5}
+RIGHT = {"02.2": 5 / 9, "02.5": 7 / 9, "02.1": (2, 3), "02.4": 14, "02.6": (62, 62, 16), "02.7": 75,
+         "03.4": (5 / 9 + 1 / 9) / 4, "03.1": 7, "03.7": 6, "03.3": 0}
+WRONG = {"02.2": 0.55, "02.5": 0.77, "02.1": (2, 2), "02.4": 15, "02.6": (62, 62, 3), "02.7": 25, "03.4": 0.25, "03.1": 6, "03.7": 7,
+         "03.3": 2}
 
 
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT))
@@ -193,7 +192,7 @@ def test_no_hint_of_03_and_04_gives_its_answer():
             shown = {f"{answer:.2f}", f"{answer:.3f}", f"{answer:.2f}".lstrip("0"), xo.ninths(answer),
                      str(fractions.Fraction(float(answer)).limit_denominator(100))}
             assert not any(t in ex.hint for t in shown), (exercise_id, ex.hint)
-    assert "1/6" not in exercises._EXERCISES["03.1"].hint       # the hint that used to give the answer
+    assert "1/6" not in exercises._EXERCISES["03.4"].hint       # the hint that used to give the answer
 
 
 def test_design_a_kernel_for_the_os_top_arc(capsys):
@@ -204,6 +203,16 @@ def test_design_a_kernel_for_the_os_top_arc(capsys):
         assert exercises.check("03.5", filt) is False
     assert exercises.check("03.5", np.ones((2, 2))) is False
     assert "3x3 kernel" in capsys.readouterr().out
+
+
+def test_relu_exercise_wants_an_image_whose_12_values_change_without_relu(capsys):
+    for letter in (xo.X, xo.O, xo.shift(xo.X, 0, 1)):                       # ReLU changes nothing for the letters
+        assert exercises.check("03.2", letter, verbose=False) is False
+    for blank in (np.ones((9, 9)), -np.ones((9, 9))):    # all stroke: filters \ and / negative; all background: x
+        assert not np.array_equal(xo.forward(blank)["vector"], xo.forward(blank, relu=False)["vector"])
+        assert exercises.check("03.2", blank) is True
+    assert exercises.check("03.2", np.zeros((9, 9))) is False                 # not +1/-1: says why
+    assert "+1 (stroke) and -1 (background)" in capsys.readouterr().out
 
 
 def test_pooling_explorer_exercise_wants_2x2_tiles_covering_the_map():
@@ -226,19 +235,12 @@ def test_drawing_pad_exercise_wants_an_x_without_the_xs_pixels():
     from cnnviz import widgets
 
     pad = widgets.DrawingPad()
-    assert exercises.check("04.4", pad, verbose=False) is False              # the X itself
+    assert exercises.check("04.2", pad, verbose=False) is False              # the X itself
     pad.set_image(xo.shift(xo.X, 0, 1))                                     # moved: shares no pixel with it
     assert ((pad.image > 0) & (xo.X > 0)).sum() == 0 and pad.prediction == "X"
-    assert exercises.check("04.4", pad, verbose=False) is True
-    assert exercises.check("04.4", xo.O, verbose=False) is False             # no shared pixel, but an O
-    assert exercises.check("04.4", np.zeros((9, 9)), verbose=False) is False
-
-
-def test_momentum_exercise_compares_two_real_runs():
-    from cnnviz import learn
-
-    losses = exercises.momentum_comparison(*learn.make_dataset())
-    assert losses[0.0] > 10 * losses[0.9]                     # plain descent is far behind after 100 steps
+    assert exercises.check("04.2", pad, verbose=False) is True
+    assert exercises.check("04.2", xo.O, verbose=False) is False             # no shared pixel, but an O
+    assert exercises.check("04.2", np.zeros((9, 9)), verbose=False) is False
 
 
 def test_pooling_refuses_nan_instead_of_ignoring_it():
@@ -255,8 +257,17 @@ def test_pooling_refuses_nan_instead_of_ignoring_it():
     assert ops.pool2d(fmap, 2, 2, "l2", "same")[0, 3] == pytest.approx(np.hypot(6, 13))
 
 
-RIGHT_04 = {"04.1": 7 / 9, "04.2": 1 / (1 + math.exp(50 / 9 - 10)), "04.5": "higher"}
-WRONG_04 = {"04.1": 5 / 9, "04.2": ops.softmax([1, 5 / 9])[0], "04.5": "lower"}
+def _hand_from_alis_start_on_the_hard_set():
+    from cnnviz import learn
+
+    params, _ = learn.train(*learn.make_dataset(), steps=100, lr=1.0, momentum=0.0, params=learn.hand_params())
+    return learn.accuracy(params, *learn.make_hard_test_set()[:2])
+
+
+# 04.1: the X moved down-left votes (4 + 5/9) / 5 = 41/45 for X and 7/9 for O; softmax of two is 1 / (1 + e^(b - a))
+RIGHT_04 = {"04.1": 1 / (1 + math.exp(7 / 9 - 41 / 45)), "04.4": _hand_from_alis_start_on_the_hard_set()}
+WRONG_04 = {"04.1": ops.softmax([1, 5 / 9])[0],            # the unmoved X
+            "04.4": RIGHT_04["04.4"] - 0.03}
 
 
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT_04))
@@ -287,15 +298,27 @@ def _article(number):
 
 def test_what_notebooks_03_and_04_attribute_to_the_articles_is_in_their_texts():
     ali, dishashree, mwiti, spahovic = _article("000"), _article("001"), _article("002"), _article("004")
-    assert "Max, Average, Sum" in ali and "L2 norm pooling" in dishashree               # 03, section 7
-    assert "irrespective of the difference in lighting" in mwiti                         # 03, section 10
-    assert "Padding >>> same" in ali                                                     # 03, section 4
+    assert "Max, Average, Sum" in ali and "L2 norm pooling" in dishashree               # 03, going further
+    assert "Spatial invariance is a concept where the location of an object" in mwiti    # 03, why pooling
+    assert "doesn't affect the ability of the neural network to detect" in mwiti
+    # 03, what the articles got wrong
+    assert "irrespective of the difference in lighting in the pictures and different angles" in mwiti
+    assert "Padding >>> same" in ali and "we don't want to lose any information" in ali
+    assert "This helps to reduce the parameters to a great extent" in dishashree
+    assert "further reduce the number of parameters" in dishashree
+    assert "Having less parameters, we got less chance for overfitting" in spahovic
     assert "prediction rate of 91 percent" in ali and "prediction rate of 51 percent" in ali   # 04, section 3
-    assert "we not going backpropagation here" in ali                                    # 04, section 7
+    assert "we not going backpropagation here" in ali                                    # 04, section 5
+    assert "compute the mean square loss" in dishashree                                 # 04, articles section
+    assert "The output layer has a loss function like categorical cross-entropy" in dishashree
+    assert "loss='categorical_crossentropy'" in dishashree
     assert "Target Vector = [0, 0, 1, 0]" in ali and "[0.2, 0.4, 0.1, 0.3]" in ali and "[0.1, 0.1, 0.7, 0.1]" in ali
-    # Spahović (n.d.) announces the pooling output size and then gives no formula (it was a picture)
+    # our copy of Spahović (n.d.) lost its formulas: the sentence that announces the pooling output size ends in a
+    # colon with nothing after it, and so does the one for a stride s > 1 (03 says "our copy omits them")
     after = spahovic.split("the output dimension (h2, w2, d2) is:")[1]
     assert after.lstrip().startswith("Next image demonstrates") and "h2 =" not in spahovic
+    after = spahovic.split("if we choose stride s>1 our output matrix will have dimension:")[1]
+    assert after.lstrip().startswith("**Pooling layer**")
 
 
 @pytest.mark.parametrize("notebook", ["03_relu_and_pooling.ipynb", "04_flatten_and_voting.ipynb"])
@@ -311,6 +334,27 @@ def test_notebooks_03_and_04_never_say_seed_for_an_article(notebook):
     words = ("seed 00", "seed check", "seed's", "the seed", "seed 1", "seed 2", "seed 3", "seed 4")
     found = [w for t in texts for w in words if w in t.lower()]
     assert not found and any("Checking the article" in t for t in texts), found
+
+
+def test_notebook_03_core_path_one_callout_optional_depth_and_no_code_driving_a_widget():
+    import json
+    import re
+
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "03_relu_and_pooling.ipynb").read_text())["cells"]
+    optional = ["optional" in c["metadata"].get("tags", []) for c in cells]
+    texts = ["".join(c["source"]) for c in cells]
+    start = next(i for i, t in enumerate(texts) if t.startswith("## Going further (optional)"))
+    assert not any(optional[:start]) and all(optional[start:])                 # the depth comes last, all of it tagged
+    assert any(t.startswith("## What the articles got wrong (optional)") for t in texts[start:])
+    core = [t for t, opt in zip(texts, optional) if not opt]
+    assert sum("Checking the article" in t for t in core) == 1
+    code = [t for c, t in zip(cells, texts) if c["cell_type"] == "code"]
+    assert not any(re.search(r"\.value\s*=(?!=)", t) for t in code)          # the student moves the controls
+    title = texts[0]
+    assert 3 <= len(re.findall(r"^\d\. \*\*(compute|explain|predict|build|read)\*\*", title, re.M)) <= 5
+    core_checks = re.findall(r'exercises\.check\("(03\.\d)"', "".join(core))
+    assert core_checks == ["03.1", "03.2", "03.3"] and all(f"({e})" in title or f"(exercise {e})" in title
+                                                           for e in core_checks)
 
 
 def test_without_relu_two_convolutions_are_one_and_with_it_they_are_not():

@@ -113,6 +113,20 @@ def test_one_cycle_follows_the_clock_and_stops_mid_epoch_when_the_budget_is_spen
     assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(rates[-1])
 
 
+def test_a_constant_rate_budget_keeps_the_rate_and_still_stops_mid_epoch():
+    """cycle=False (an ablation's baseline): the rate stays at peak_lr; the budget still ends the fit mid-epoch,
+    and epoch_steps records the short last epoch (Keras' own log line shows the planned count)."""
+    clock = Clock()
+    model = _linear_model()
+    budget = training.TimeBudget(20, peak_lr=0.05, cycle=False, clock=clock)
+    np.testing.assert_allclose(budget.rate([0, 0.1, 0.5, 1]), [0.05] * 4)
+    x, y = _linear_data(64)
+    model.fit(x, y, batch_size=8, epochs=1000, verbose=0, callbacks=[Tick(clock, train=1), budget])
+    assert budget.stopped and budget.steps == 20 and budget.epoch_steps == [8, 8, 4]
+    assert {rate for _, rate in budget.history} == {0.05}
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(0.05)
+
+
 def test_a_resumed_cycle_counts_the_seconds_spent_before(tmp_path):
     state = tmp_path / "cycle.json"
     state.write_text(json.dumps({"spent": 30.0}))

@@ -230,6 +230,24 @@ def test_drawing_pad_runs_the_network_live():
     assert pad.scores["X"] == pytest.approx(xo.votes(pad.vector)["X"]) and pad.scores["X"] < 1
 
 
+def test_drawing_pad_erasing_by_click_and_drag_lowers_the_x_vote_step_by_step():
+    """What notebook 04 used to do in a code cell: a student's clicks and drags on the pad, here in a test."""
+    pad = widgets.DrawingPad()
+    pad.preset.value = "X"
+    full = pad.scores["X"]
+    pad.mode.value = "erase"
+    pad.mouse_down(*at(4, 4))                                   # a click on the centre
+    pad.mouse_up(0, 0)
+    centre = pad.scores["X"]
+    pad.mouse_down(*at(3, 3))                                   # press on (3, 3), drag up to (2, 2), let go
+    pad.mouse_move(*at(2, 2))
+    pad.mouse_up(0, 0)
+    assert int((pad.image != xo.X).sum()) == 3 and (pad.image[[2, 3, 4], [2, 3, 4]] == -1).all()
+    assert full > centre > pad.scores["X"] and pad.prediction == "X"
+    assert pad.scores == pytest.approx(xo.votes(xo.forward(pad.image)["vector"]))
+    assert pad.text.startswith(f"votes: X {pad.scores['X']:.3f}, O {pad.scores['O']:.3f}")
+
+
 def test_drawing_pad_shows_every_map_of_the_drawing():
     pad = widgets.DrawingPad()
     pad.preset.value = "O"

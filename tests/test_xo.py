@@ -51,6 +51,24 @@ def test_relu_and_pooled_maps_for_x():
     np.testing.assert_array_equal(ninths(out["pool2"]), [[[9, 5], [5, 9]], [[9, 5], [5, 5]], [[5, 9], [9, 5]]])
 
 
+def test_relu_changes_none_of_the_12_values_of_the_66_training_and_test_letters():
+    from cnnviz import learn, ops
+
+    (x_train, _), (x_test, _) = learn.make_dataset(), learn.make_test_set()
+    letters = np.concatenate([x_train, x_test])
+    assert len(letters) == 66 and learn.overlap(x_train, x_test) == 0                # notebook 03 says 66
+    for image in letters:
+        out, without = xo.forward(image), xo.forward(image, relu=False)
+        assert (out["conv"] < 0).any()                                       # ReLU does zero some values...
+        np.testing.assert_array_equal(without["vector"], out["vector"])      # ...that max pooling drops anyway
+        assert without["vector"].min() > 0                                   # a positive value in every block
+        np.testing.assert_array_equal(without["relu"], out["conv"])
+    # max pooling and ReLU commute, so ReLU matters only where a whole block is negative
+    relu_first = ops.pool2d(ops.relu(xo.forward(xo.O)["conv"][1]), 2, 2, "max", "same")
+    np.testing.assert_array_equal(relu_first, ops.relu(ops.pool2d(xo.forward(xo.O)["conv"][1], 2, 2, "max", "same")))
+    assert not np.array_equal(xo.forward(np.ones((9, 9)))["vector"], xo.forward(np.ones((9, 9)), relu=False)["vector"])
+
+
 def test_class_vectors_match_seed_votes():
     vectors = xo.class_vectors()
     np.testing.assert_array_equal(ninths(vectors["X"]), [9, 5, 5, 9, 9, 5, 5, 5, 5, 9, 9, 5])
