@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
-from nbclient import NotebookClient
+from notebook_run import run_quick
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "05_cats_vs_dogs.ipynb"
@@ -37,14 +37,7 @@ print("REPORT" + _json.dumps({
 def report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nb05")
     with pytest.MonkeyPatch.context() as env:
-        for name, value in {"CNNVIZ_MODE": "quick", "CNNVIZ_OFFLINE": "1", "CNNVIZ_CACHE_DIR": str(tmp / "cache"),
-                            "MPLBACKEND": "agg"}.items():
-            env.setenv(name, value)
-        nb = nbformat.read(NOTEBOOK, as_version=4)
-        nb.cells.append(nbformat.v4.new_code_cell(REPORT))
-        NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp)}}).execute()
-    errors = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
-              if out.get("output_type") == "error"]
+        nb, errors = run_quick("05_cats_vs_dogs.ipynb", tmp, env, extra=REPORT)
     assert not errors, errors
     text = "".join(out.get("text", "") for out in nb.cells[-1].outputs if out.get("output_type") == "stream")
     return json.loads(text.split("REPORT", 1)[1])

@@ -7,13 +7,8 @@ trains within the article's wall time and stops on its budget, the recorded epoc
 the test-time mirroring the text describes is what the cell computed.
 """
 import json
-from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "06_cifar10.ipynb"
+from notebook_run import run_quick
 
 PROBE = """
 import json as _json
@@ -34,16 +29,7 @@ print("PROBE" + _json.dumps(_out))
 
 
 def test_notebook06_quick_run_trains_within_its_budgets_and_learns(tmp_path, monkeypatch):
-    monkeypatch.setenv("CNNVIZ_MODE", "quick")
-    monkeypatch.setenv("CNNVIZ_OFFLINE", "1")
-    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("MPLBACKEND", "agg")
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    core = [c for c in nb.cells if "optional" not in c.metadata.get("tags", [])]
-    nb.cells = core + [nbformat.v4.new_code_cell(PROBE)]          # the core path alone, then the probe
-    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
-              if out.get("output_type") == "error"]
+    nb, errors = run_quick("06_cifar10.ipynb", tmp_path, monkeypatch, core_only=True, extra=PROBE)  # the core path, then the probe
     assert not errors, errors
     line = next(line for out in nb.cells[-1].outputs if out.get("output_type") == "stream"
                 for line in out["text"].splitlines() if line.startswith("PROBE"))

@@ -4,14 +4,7 @@ nbval runs 07 after 05 and 06 in the same cache, so it loads their models; this 
 quick mode with an empty cache, as a student on a fresh Colab machine would, and checks that every cell
 runs, that the banners name the missing models and what is trained instead, and that no error is shown.
 """
-import os
-from pathlib import Path
-
-import nbformat
-from nbclient import NotebookClient
-
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "07_what_the_network_learned.ipynb"
+from notebook_run import run_quick
 
 
 def _text(nb):
@@ -20,14 +13,7 @@ def _text(nb):
 
 
 def test_notebook07_runs_with_no_saved_model_and_says_what_it_trains_instead(tmp_path, monkeypatch):
-    monkeypatch.setenv("CNNVIZ_MODE", "quick")
-    monkeypatch.setenv("CNNVIZ_OFFLINE", "1")
-    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path / "empty-cache"))
-    monkeypatch.setenv("MPLBACKEND", "agg")
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
-              if out.get("output_type") == "error"]
+    nb, errors = run_quick("07_what_the_network_learned.ipynb", tmp_path, monkeypatch)
     assert not errors
     text = _text(nb)
     for missing in ("cats_vs_dogs.keras", "cats_vs_dogs_ali.keras", "cifar10.keras"):

@@ -140,7 +140,8 @@ def test_a_notebook_checking_an_unknown_exercise_breaks_the_key(tmp_path):
 # ---- the student edition ----
 
 MARKED = {"02_convolution_by_hand": {"conv2d_by_hand"}, "03_relu_and_pooling": {"relu_by_hand", "max_pool_by_hand"},
-          "04_flatten_and_voting": {"nudged"}, "05_cats_vs_dogs": {"ali2019_cnn"}}
+          "04_flatten_and_voting": {"nudged"}, "05_cats_vs_dogs": {"ali2019_cnn"},
+          "07_what_the_network_learned": {"grad_cam"}}
 
 
 def _without_outputs(nb):
