@@ -12,6 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+def _articles():
+    """The five articles' texts by number ("000" ...), white space folded; skip when they are not beside the checkout."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"the articles' texts are not at {SEEDS}")
+    return {p.name[:3]: " ".join(p.read_text().split()) for p in SEEDS.glob("*.txt")}
+
+
 def _markdown(notebook):
     cells = json.loads((ROOT / "notebooks" / notebook).read_text())["cells"]
     return ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
@@ -46,9 +53,7 @@ def test_notebook01_keeps_the_articles_slips_off_its_core_path():
 
 
 def test_what_notebook_01_quotes_and_attributes_is_in_the_articles():
-    if not SEEDS.is_dir():
-        pytest.skip(f"the articles' texts are not at {SEEDS}")
-    text = {p.name[:3]: " ".join(p.read_text().split()) for p in SEEDS.glob("*.txt")}
+    text = _articles()
     ali, dishashree, anonymous = text["000"], text["001"], text["003"]
     assert "number 1 is white and 256 is the darkest" in dishashree
     assert r"an image with dimensions $1,000 \times 1,000$" in anonymous and "has 1,000 neurons" in anonymous
@@ -118,9 +123,7 @@ def test_a_kernels_weights_do_not_grow_with_its_map():
 
 
 def test_what_notebook_02_quotes_is_in_the_articles():
-    if not SEEDS.is_dir():
-        pytest.skip(f"the articles' texts are not at {SEEDS}")
-    text = {p.name[:3]: " ".join(p.read_text().split()) for p in SEEDS.glob("*.txt")}
+    text = _articles()
     dishashree, mwiti, anonymous = text["001"], text["002"], text["003"]
     assert "a single stride filter movement would retain the size of the original image" in dishashree
     assert "add more than one layer of zeros around the image in case of higher stride values" in dishashree
