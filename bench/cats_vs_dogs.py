@@ -6,6 +6,7 @@ Both use notebook 05's definitions (the copies in ``cnnviz.models``) and its thr
 its best epoch on the validation photos, and only then is scored once on the test photos. Every model
 gets the same wall-time budget. Timings on a shared machine are noisy: compare the models of one run.
 """
+
 import argparse
 import contextlib
 import json
@@ -13,7 +14,7 @@ import os
 import sys
 import tempfile
 
-from cnnviz import config, data, metrics, models, training
+from cnnviz import config, data, metrics, models, prediction, training
 
 keras = config.keras_quietly()
 
@@ -36,14 +37,18 @@ def run(name, args):
         best = training.BestCheckpoint(f"{folder}/best.keras")
         history = model.fit(train, validation_data=val, epochs=recipe["epochs"], verbose=0, callbacks=[best, budget])
         model.load_weights(f"{folder}/best.keras")
-    y_true, proba = training.predict_dataset(model, test)
+    y_true, proba = prediction.over_dataset(model, test)
     return cats.source, {
         "test_accuracy": round(metrics.accuracy(y_true, proba.argmax(axis=1)), 4),
         "best_valid_accuracy": round(max(history.history["val_accuracy"]), 4),
-        "best_epoch": best.best_epoch + 1, "epochs": len(history.epoch), "train_seconds": round(budget.seconds, 1),
-        "stopped_by_budget": budget.stopped, "params": model.count_params(),
+        "best_epoch": best.best_epoch + 1,
+        "epochs": len(history.epoch),
+        "train_seconds": round(budget.seconds, 1),
+        "stopped_by_budget": budget.stopped,
+        "params": model.count_params(),
         "trainable_params": sum(int(w.numpy().size) for w in model.trainable_weights),
-        "image_size": recipe["size"], "photos": {k: sum(v.values()) for k, v in cats.counts.items()},
+        "image_size": recipe["size"],
+        "photos": {k: sum(v.values()) for k, v in cats.counts.items()},
     }
 
 
@@ -57,9 +62,13 @@ def main(argv=None):
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     if [n for n in names if n not in RECIPES]:
         parser.error(f"choose models from {list(RECIPES)}")
-    report = {"command": "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:]),
-              "cpu_count": os.cpu_count(), "load_average_before": [round(v, 2) for v in os.getloadavg()],
-              "budget_s": args.budget_s, "models": {}}
+    report = {
+        "command": "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:]),
+        "cpu_count": os.cpu_count(),
+        "load_average_before": [round(v, 2) for v in os.getloadavg()],
+        "budget_s": args.budget_s,
+        "models": {},
+    }
     for name in names:
         with contextlib.redirect_stdout(sys.stderr):  # Keras' "Found N files" lines; stdout is the JSON
             report["data"], report["models"][name] = run(name, args)

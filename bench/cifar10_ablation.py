@@ -15,6 +15,7 @@ the machine's lock can run between two variants. One JSON line per run as it fin
 load average), then a summary, also written to ``--out``; notebook 06 shows that file. About
 (budget + 15 s) per run: the default 5 variants x 2 seeds x 100 s take about 20 minutes.
 """
+
 import argparse
 import contextlib
 import fcntl
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import config, data, metrics, models, training
+from cnnviz import config, data, metrics, models, prediction, training, whitening
 
 keras = config.keras_quietly()
 from keras import layers  # noqa: E402  (after the quiet import)
@@ -39,7 +40,9 @@ VARIANTS = {
     "course's network": dict(idea=None),
     "without BatchNorm": dict(idea="BatchNorm", batchnorm=False),
     "constant learning rate (SGD 0.05, no cycle)": dict(idea="one-cycle schedule", cycle=False),
-    "05's optimizer: Adam 0.001, constant": dict(idea="one-cycle schedule", optimizer="adam", peak_lr=1e-3, cycle=False),
+    "05's optimizer: Adam 0.001, constant": dict(
+        idea="one-cycle schedule", optimizer="adam", peak_lr=1e-3, cycle=False
+    ),
     "first layer learned (no whitening)": dict(idea="whitening (optional)", whiten=False),
 }
 
@@ -57,6 +60,7 @@ def without_batchnorm(model):
     The convolutions before them get a bias back (BatchNorm's offset played that part); the fixed
     whitening weights are copied over.
     """
+
     def swap(layer):
         if isinstance(layer, layers.BatchNormalization):
             return NoNorm(name=layer.name)
@@ -79,22 +83,30 @@ def run(name, seed, budget_s, split, kernel):
     if not v.get("batchnorm", True):
         model = without_batchnorm(model)
     peak = v.get("peak_lr", RECIPE["peak_lr"])
-    optimizer = (keras.optimizers.Adam(peak) if v.get("optimizer") == "adam"
-                 else keras.optimizers.SGD(peak, momentum=0.9, nesterov=True, weight_decay=5e-4))
+    optimizer = (
+        keras.optimizers.Adam(peak)
+        if v.get("optimizer") == "adam"
+        else keras.optimizers.SGD(peak, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    )
     model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
     budget = training.TimeBudget(budget_s, peak_lr=peak, cycle=v.get("cycle", True))
     model.fit(x_train, y_train, batch_size=RECIPE["batch_size"], epochs=1000, verbose=0, callbacks=[budget])
     proba = model.predict(x_valid, batch_size=500, verbose=0)
-    mirrored = training.predict_flip_average(model, x_valid)
+    mirrored = prediction.flip_average(model, x_valid)
     loss = float(np.mean(keras.losses.categorical_crossentropy(y_valid, proba)))
-    return {"variant": name, "idea_removed": v["idea"], "seed": seed,
-            "valid_accuracy": round(metrics.accuracy(y_valid.argmax(1), proba.argmax(1)), 4),
-            "valid_accuracy_mirrored": round(metrics.accuracy(y_valid.argmax(1), mirrored.argmax(1)), 4),
-            "valid_loss": round(loss, 4) if np.isfinite(loss) else None,
-            "train_seconds": round(budget.seconds, 1), "steps": budget.steps,
-            "epochs": round(budget.steps * RECIPE["batch_size"] / len(x_train), 2),
-            "images_per_s": round(budget.steps * RECIPE["batch_size"] / budget.seconds, 1),
-            "load_avg_1min": round(os.getloadavg()[0], 2)}
+    return {
+        "variant": name,
+        "idea_removed": v["idea"],
+        "seed": seed,
+        "valid_accuracy": round(metrics.accuracy(y_valid.argmax(1), proba.argmax(1)), 4),
+        "valid_accuracy_mirrored": round(metrics.accuracy(y_valid.argmax(1), mirrored.argmax(1)), 4),
+        "valid_loss": round(loss, 4) if np.isfinite(loss) else None,
+        "train_seconds": round(budget.seconds, 1),
+        "steps": budget.steps,
+        "epochs": round(budget.steps * RECIPE["batch_size"] / len(x_train), 2),
+        "images_per_s": round(budget.steps * RECIPE["batch_size"] / budget.seconds, 1),
+        "load_avg_1min": round(os.getloadavg()[0], 2),
+    }
 
 
 @contextlib.contextmanager
@@ -118,11 +130,18 @@ def summarise(rows):
         mine = [r for r in rows if r["variant"] == name]
         plain = [r["valid_accuracy"] for r in mine]
         mirrored = [r["valid_accuracy_mirrored"] for r in mine]
-        out.append({"variant": name, "idea_removed": mine[0]["idea_removed"], "seeds": [r["seed"] for r in mine],
-                    "valid_accuracy_mean": round(float(np.mean(plain)), 4), "valid_accuracy_range": [min(plain), max(plain)],
-                    "valid_accuracy_mirrored_mean": round(float(np.mean(mirrored)), 4),
-                    "valid_accuracy_mirrored_range": [min(mirrored), max(mirrored)],
-                    "epochs_mean": round(float(np.mean([r["epochs"] for r in mine])), 2)})
+        out.append(
+            {
+                "variant": name,
+                "idea_removed": mine[0]["idea_removed"],
+                "seeds": [r["seed"] for r in mine],
+                "valid_accuracy_mean": round(float(np.mean(plain)), 4),
+                "valid_accuracy_range": [min(plain), max(plain)],
+                "valid_accuracy_mirrored_mean": round(float(np.mean(mirrored)), 4),
+                "valid_accuracy_mirrored_range": [min(mirrored), max(mirrored)],
+                "epochs_mean": round(float(np.mean([r["epochs"] for r in mine])), 2),
+            }
+        )
     return out
 
 
@@ -136,24 +155,30 @@ def main(argv=None):
     args = parser.parse_args(argv)
     started, load_before = time.time(), os.getloadavg()[0]
     cifar = data.load_cifar10()
-    (x_all, y_all), _ = cifar                                   # the test images are not used here
+    (x_all, y_all), _ = cifar  # the test images are not used here
     x_valid, y_valid = x_all[:5000], keras.utils.to_categorical(y_all[:5000], 10)
     x_train, y_train = x_all[5000:], keras.utils.to_categorical(y_all[5000:], 10)
-    kernel = models.whitening_kernel(x_train[:5000])
+    kernel = whitening.whitening_kernel(x_train[:5000])
     rows = []
-    for seed in args.seeds:                                     # seeds outermost: a cut-short run still has every variant
+    for seed in args.seeds:  # seeds outermost: a cut-short run still has every variant
         for name in args.only or VARIANTS:
             with locked(args.lock):
                 row = run(name, seed, args.budget_s, ((x_train, y_train), (x_valid, y_valid)), kernel)
             rows.append(row)
             print(json.dumps(row), flush=True)
-    summary = {"bench": "cifar10_ablation",
-               "command": "python bench/cifar10_ablation.py " + " ".join(sys.argv[1:] if argv is None else argv),
-               "data": cifar.source, "budget_s": args.budget_s, "train_valid": [len(x_train), len(x_valid)],
-               "recipe": {k: list(v) if isinstance(v, tuple) else v for k, v in RECIPE.items()},
-               "load_avg_1min_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-               "cpus": os.cpu_count(), "wall_minutes": round((time.time() - started) / 60, 1),
-               "variants": summarise(rows), "runs": rows}
+    summary = {
+        "bench": "cifar10_ablation",
+        "command": "python bench/cifar10_ablation.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "data": cifar.source,
+        "budget_s": args.budget_s,
+        "train_valid": [len(x_train), len(x_valid)],
+        "recipe": {k: list(v) if isinstance(v, tuple) else v for k, v in RECIPE.items()},
+        "load_avg_1min_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cpus": os.cpu_count(),
+        "wall_minutes": round((time.time() - started) / 60, 1),
+        "variants": summarise(rows),
+        "runs": rows,
+    }
     text = json.dumps(summary, indent=1)
     print(text, flush=True)
     if args.out:

@@ -10,13 +10,14 @@ The variant with the best mirrored validation accuracy is chosen; then, once, it
 One run each: differences under about 1 point are noise. The machine may be shared: the load
 average is printed with each line.
 """
+
 import argparse
 import json
 import os
 import sys
 import tempfile
 
-from cnnviz import config, data, metrics, models, training
+from cnnviz import config, data, metrics, models, prediction, training, whitening
 
 keras = config.keras_quietly()
 
@@ -39,36 +40,50 @@ def run(name, budget_s, x_train, y_train, x_valid, y_valid, kernel, folder):
     widths, shift, batch_size, peak, smoothing = VARIANTS[name]
     keras.utils.set_random_seed(42)
     model = models.cifar10_net(widths=widths, shift=shift, whiten=kernel)
-    model.compile(optimizer=keras.optimizers.SGD(peak, momentum=0.9, nesterov=True, weight_decay=5e-4),
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=smoothing), metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(peak, momentum=0.9, nesterov=True, weight_decay=5e-4),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=smoothing),
+        metrics=["accuracy"],
+    )
     budget = training.TimeBudget(budget_s, peak_lr=peak)
     model.fit(x_train, y_train, batch_size=batch_size, epochs=1000, verbose=0, callbacks=[budget])
     plain = metrics.accuracy(y_valid.argmax(1), model.predict(x_valid, batch_size=500, verbose=0).argmax(1))
-    mirrored = metrics.accuracy(y_valid.argmax(1), training.predict_flip_average(model, x_valid).argmax(1))
-    return model, {"variant": name, "valid_accuracy": round(plain, 4), "valid_accuracy_mirrored": round(mirrored, 4),
-                   "train_seconds": round(budget.seconds, 1), "epochs": round(budget.steps * batch_size / len(x_train), 2),
-                   "images_per_s": round(budget.steps * batch_size / budget.seconds, 1),
-                   "params": model.count_params(), "load_avg_1min": round(os.getloadavg()[0], 2)}
+    mirrored = metrics.accuracy(y_valid.argmax(1), prediction.flip_average(model, x_valid).argmax(1))
+    return model, {
+        "variant": name,
+        "valid_accuracy": round(plain, 4),
+        "valid_accuracy_mirrored": round(mirrored, 4),
+        "train_seconds": round(budget.seconds, 1),
+        "epochs": round(budget.steps * batch_size / len(x_train), 2),
+        "images_per_s": round(budget.steps * batch_size / budget.seconds, 1),
+        "params": model.count_params(),
+        "load_avg_1min": round(os.getloadavg()[0], 2),
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget-s", type=float, default=None,
-                        help="training seconds per variant (default: what Anonymous (n.d.)'s 5 epochs take in this run)")
+    parser.add_argument(
+        "--budget-s",
+        type=float,
+        default=None,
+        help="training seconds per variant (default: what Anonymous (n.d.)'s 5 epochs take in this run)",
+    )
     parser.add_argument("--only", nargs="*", help="variant names to run (default: all)")
     args = parser.parse_args(argv)
     cifar = data.load_cifar10()
     (x_all, y_all), (x_test, y_test) = cifar
     x_valid, y_valid = x_all[:5000], keras.utils.to_categorical(y_all[:5000], 10)
     x_train, y_train = x_all[5000:], keras.utils.to_categorical(y_all[5000:], 10)
-    kernel = models.whitening_kernel(x_train[:5000])
+    kernel = whitening.whitening_kernel(x_train[:5000])
     if args.budget_s is None:  # the race of notebook 06: the article's network, 5 epochs, batches of 32
         keras.utils.set_random_seed(42)
         article = models.anonymous_cnn()
         article.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
         timer = training.TimeBudget()
-        article.fit(x_train, y_train, batch_size=32, epochs=5, validation_data=(x_valid, y_valid), verbose=0,
-                    callbacks=[timer])
+        article.fit(
+            x_train, y_train, batch_size=32, epochs=5, validation_data=(x_valid, y_valid), verbose=0, callbacks=[timer]
+        )
         args.budget_s = timer.seconds
         print(json.dumps({"anonymous_5_epochs_seconds": round(timer.seconds, 1)}), flush=True)
     rows, best = [], None
@@ -82,11 +97,24 @@ def main(argv=None):
             else:
                 del model
     model, row = best
-    test = metrics.accuracy(y_test[:, 0], training.predict_flip_average(model, x_test).argmax(1))
-    print(json.dumps({"bench": "cifar10_recipes", "command": "python bench/cifar10_recipes.py " + " ".join(sys.argv[1:]),
-                      "data": cifar.source, "budget_s": round(args.budget_s, 1), "train_valid_test": [len(x_train), len(x_valid), len(x_test)],
-                      "chosen_on_validation": row["variant"], "chosen_valid_accuracy_mirrored": row["valid_accuracy_mirrored"],
-                      "chosen_test_accuracy_mirrored": round(test, 4), "variants": rows}, indent=1), flush=True)
+    test = metrics.accuracy(y_test[:, 0], prediction.flip_average(model, x_test).argmax(1))
+    print(
+        json.dumps(
+            {
+                "bench": "cifar10_recipes",
+                "command": "python bench/cifar10_recipes.py " + " ".join(sys.argv[1:]),
+                "data": cifar.source,
+                "budget_s": round(args.budget_s, 1),
+                "train_valid_test": [len(x_train), len(x_valid), len(x_test)],
+                "chosen_on_validation": row["variant"],
+                "chosen_valid_accuracy_mirrored": row["valid_accuracy_mirrored"],
+                "chosen_test_accuracy_mirrored": round(test, 4),
+                "variants": rows,
+            },
+            indent=1,
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -13,8 +13,10 @@ modes take turns and the median time is reported. The notebooks on disk are writ
 --cache-dir replaces the temporary cache (give an empty folder to keep the "first run" measure).
 The machine may be shared: the load average before and after is reported.
 
-    .venv/bin/python bench/notebooks.py notebooks/0[5-7]_*.ipynb --modes class --write-outputs --cache-dir ~/.cache/cnnviz
+    .venv/bin/python bench/notebooks.py notebooks/0[5-7]_*.ipynb --modes class --write-outputs \
+        --cache-dir ~/.cache/cnnviz
 """
+
 import argparse
 import json
 import os
@@ -74,8 +76,9 @@ def run_notebook(path, timeout, write=False):
     With ``write``, a run without error is saved over ``path`` with its outputs.
     """
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(Path(path).parent)}})
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(Path(path).parent)}}
+    )
     monitor = {}
 
     def started(**_):
@@ -101,34 +104,58 @@ def run_notebook(path, timeout, write=False):
     seconds = time.perf_counter() - start
     if write and error is None:
         nbformat.write(nb, path)
-    return {"notebook": Path(path).name, "seconds": round(seconds, 1),
-            "cells_seconds": round(monitor.get("cells_end", time.perf_counter()) - monitor.get("cells_start", start), 1),
-            "peak_rss_mib": round(monitor["thread"].peak / 2**20) if "thread" in monitor else None,
-            "code_cells": sum(c.cell_type == "code" for c in nb.cells), "error": error}
+    return {
+        "notebook": Path(path).name,
+        "seconds": round(seconds, 1),
+        "cells_seconds": round(monitor.get("cells_end", time.perf_counter()) - monitor.get("cells_start", start), 1),
+        "peak_rss_mib": round(monitor["thread"].peak / 2**20) if "thread" in monitor else None,
+        "code_cells": sum(c.cell_type == "code" for c in nb.cells),
+        "error": error,
+    }
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
     parser.add_argument("--modes", nargs="+", default=["quick"], choices=["quick", "class", "full"])
-    parser.add_argument("--data-dir", type=Path, default=SHARED_DATA if SHARED_DATA.exists() else None,
-                        help="CNNVIZ_DATA_DIR for the kernels (default: ../shared/data when present)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=SHARED_DATA if SHARED_DATA.exists() else None,
+        help="CNNVIZ_DATA_DIR for the kernels (default: ../shared/data when present)",
+    )
     parser.add_argument("--cell-timeout", type=int, default=3600, help="seconds one cell may take")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per notebook and mode, the modes interleaved; the median time is reported")
-    parser.add_argument("--write-outputs", action="store_true",
-                        help="save each notebook that ran without error, with its outputs (last repeat, last mode)")
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="CNNVIZ_CACHE_DIR for every run (default: a new empty temporary folder per mode)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per notebook and mode, the modes interleaved; the median time is reported",
+    )
+    parser.add_argument(
+        "--write-outputs",
+        action="store_true",
+        help="save each notebook that ran without error, with its outputs (last repeat, last mode)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="CNNVIZ_CACHE_DIR for every run (default: a new empty temporary folder per mode)",
+    )
     args = parser.parse_args(argv)
     if args.write_outputs and len(args.modes) > 1:
         parser.error("--write-outputs takes one mode: the stored outputs must come from one mode")
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    report = {"command": " ".join([Path(sys.executable).name, *sys.argv]),
-              "machine": {"cpus": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30),
-                          "processor": platform.processor() or platform.machine(),
-                          "load_average_before": [round(x, 2) for x in os.getloadavg()]},
-              "runs": []}
+    report = {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / 2**30),
+            "processor": platform.processor() or platform.machine(),
+            "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        },
+        "runs": [],
+    }
     saved, runs = dict(os.environ), {}
     try:
         for repeat in range(args.repeat):
@@ -146,13 +173,19 @@ def main(argv=None):
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    for (mode, name), results in runs.items():
+    for results in runs.values():
         times = sorted(r["seconds"] for r in results)
         cells = sorted(r["cells_seconds"] for r in results)
-        report["runs"].append({**results[0], "seconds": times[len(times) // 2], "seconds_all": times,
-                               "cells_seconds": cells[len(cells) // 2],
-                               "peak_rss_mib": max((r["peak_rss_mib"] or 0) for r in results),
-                               "error": next((r["error"] for r in results if r["error"]), None)})
+        report["runs"].append(
+            {
+                **results[0],
+                "seconds": times[len(times) // 2],
+                "seconds_all": times,
+                "cells_seconds": cells[len(cells) // 2],
+                "peak_rss_mib": max((r["peak_rss_mib"] or 0) for r in results),
+                "error": next((r["error"] for r in results if r["error"]), None),
+            }
+        )
     first = {r["notebook"]: r["seconds"] for r in report["runs"] if r["mode"] == args.modes[0]}
     for r in report["runs"]:  # side by side: each mode's time as a multiple of the first mode's
         if r["mode"] != args.modes[0] and first.get(r["notebook"]):

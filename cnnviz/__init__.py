@@ -1,8 +1,9 @@
 """cnnviz: the small, tested helpers behind the CNN teaching notebooks.
 
 Import the part you need: ``from cnnviz import ops, xo`` (pure NumPy),
-``plots`` (matplotlib), ``widgets`` (ipywidgets), ``data`` and ``models`` (Keras).
+``handplots`` and ``plots`` (matplotlib), ``widgets`` (ipywidgets), ``data`` and ``models`` (Keras).
 """
+
 from cnnviz import config as _config
 
 _config.quiet_tensorflow()

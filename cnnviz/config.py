@@ -1,11 +1,15 @@
-"""The settings the notebooks read from the environment, in one place, and TensorFlow's quiet import; imports Keras only inside keras_quietly().
+"""The settings the notebooks read from the environment, in one place, and TensorFlow's quiet import;
+imports Keras only inside keras_quietly().
 
-CNNVIZ_MODE      quick (CI: seconds per notebook, offline data allowed),
+CNNVIZ_MODE      quick (slow machines and CI: minutes per notebook on a small subset of the real
+                 data; generated stand-in data only offline with no copy),
                  class (default: fits a class period on a 2-core laptop),
                  full (best results, longer).
 CNNVIZ_DATA_DIR  a folder holding local copies of the datasets.
 CNNVIZ_OFFLINE   1 = never download; use local copies or generated offline data.
+CNNVIZ_PROJECTOR 1 = figures' and widgets' text at least 14 px high as shown (cnnviz.style).
 """
+
 import os
 import sys
 import warnings
@@ -65,6 +69,15 @@ def offline():
     return os.environ.get("CNNVIZ_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def projector():
+    """Return whether CNNVIZ_PROJECTOR asks for text large enough to read on a projector (``cnnviz.style``).
+
+    Returns:
+        True for ``1``, ``true``, ``yes`` or ``on`` (any case), else False.
+    """
+    return os.environ.get("CNNVIZ_PROJECTOR", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def cache_dir():
     """Return the folder where decoded datasets and trained models are cached.
 
@@ -100,7 +113,8 @@ def keras_quietly():
         except ModuleNotFoundError as err:
             raise ModuleNotFoundError(
                 "Keras needs TensorFlow, which is not installed: pip install 'cnnviz[cpu]' "
-                "(or 'cnnviz[gpu]' for an NVIDIA GPU); `make lab` installs it for you") from err
+                "(or 'cnnviz[gpu]' for an NVIDIA GPU); `make lab` installs it for you"
+            ) from err
         finally:
             os.dup2(saved, 2)
             os.close(saved)
@@ -139,6 +153,20 @@ def quiet_tensorflow():
     # oneDNN roughly doubles CPU training speed on AMD and many laptop CPUs, where
     # TensorFlow leaves it off by default (shared/docs/cpu-performance.md).
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    # Each convolution splits its work into equal shares, one per intra-op thread, and waits for the
+    # slowest: with one thread per core, any other busy thread (Keras' Python loop, Jupyter, another
+    # job) stalls every operation, and on 2 cores speed flips between full and half from one fit to
+    # the next. One core is left free (measured: bench/README.md, "Steady speed"; bench/cifar10_steady.py).
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(intra_op_threads()))
+
+
+def intra_op_threads():
+    """Return the intra-op threads cnnviz gives TensorFlow: one fewer than the usable CPUs (at least 1)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))  # Linux: respects taskset and container limits
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return max(1, cpus - 1)
 
 
 enable_colab_widgets()  # at import (cnnviz/__init__ imports this module): survives a runtime restart

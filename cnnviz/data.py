@@ -13,15 +13,20 @@ then generated stand-in data, announced by a banner and ``.offline = True``. Dec
 arrays are cached as .npy files. Keras is imported only where it is needed, so loading cached
 CIFAR-10 arrays does not start TensorFlow.
 """
+
+import codecs
 import dataclasses
+import errno
 import hashlib
 import io
 import json
 import os
 import pickle
+import re
 import shutil
 import tarfile
 import tempfile
+import time
 import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -29,12 +34,9 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image, ImageDraw
 
-from cnnviz import config
-from cnnviz import photos
-from cnnviz.photos import size_pair
+from cnnviz import arguments, config, photos, weights
 
-CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
-                   "dog", "frog", "horse", "ship", "truck"]
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 CATS_DOGS_CLASSES = ["cats", "dogs"]
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CATS_DOGS_URL = "https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip"
@@ -78,8 +80,10 @@ class CifarData(tuple):
     def __repr__(self):
         (x_train, _), (x_test, _) = self
         kind = "OFFLINE stand-in for CIFAR-10" if self.offline else "CIFAR-10"
-        return (f"<{kind}: {len(x_train):,} train / {len(x_test):,} test images of shape "
-                f"{x_train.shape[1:]} from {self.source}>")
+        return (
+            f"<{kind}: {len(x_train):,} train / {len(x_test):,} test images of shape "
+            f"{x_train.shape[1:]} from {self.source}>"
+        )
 
 
 @dataclasses.dataclass
@@ -93,12 +97,13 @@ class ImageFolderData:
     root: Path
     source: str
     offline: bool = False
-    counts: dict = dataclasses.field(default_factory=dict)   # {split: {class: photos}}
+    counts: dict = dataclasses.field(default_factory=dict)  # {split: {class: photos}}
     skipped: list = dataclasses.field(default_factory=list)
     folders: dict = dataclasses.field(default_factory=dict)  # {split: a folder of class subfolders holding its photos}
 
 
 # ------------------------------------------------------------------ files, hashes, caches
+
 
 def _fingerprint(paths):
     """Return a short key that changes when any of these files or folders changes."""
@@ -129,7 +134,8 @@ def verify_checksum(path, sha256, url=None):
             f"Checksum mismatch for {Path(path).name}: the file is incomplete, damaged or a "
             f"different version.\n  file:     {path}\n  expected: sha256 {sha256}\n"
             f"  actual:   sha256 {actual}\nDelete the file and {again}; check a copy fetched by "
-            f"hand with `sha256sum {Path(path).name}` before putting it in CNNVIZ_DATA_DIR.")
+            f"hand with `sha256sum {Path(path).name}` before putting it in CNNVIZ_DATA_DIR."
+        )
 
 
 def _stem(name):
@@ -138,6 +144,25 @@ def _stem(name):
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name
+
+
+def raise_if_disk_full(err, what):
+    """Raise a clear OSError when ``err`` is a full disk (or quota) while writing ``what``; else return.
+
+    Args:
+        err: the OSError a write raised.
+        what: what was being written (a path), for the message.
+
+    Raises:
+        OSError: with the same errno, saying what to do, when the disk is full.
+    """
+    if getattr(err, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+        raise OSError(
+            err.errno,
+            f"the disk is full: could not write {what} ({err.strerror or err}). Nothing "
+            "half-written was kept. Free some space, or set CNNVIZ_CACHE_DIR to a folder on a disk with "
+            f"room (the cache is now {config.cache_dir()}), then run the cell again.",
+        ) from err
 
 
 def _build_once(target, stamp, fill):
@@ -149,13 +174,16 @@ def _build_once(target, stamp, fill):
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         fill(tmp)
-        (tmp / ".complete").write_text(stamp)
+        (tmp / ".complete").write_text(stamp)  # written last: a folder without it is never used
         shutil.rmtree(target, ignore_errors=True)
         try:
             os.replace(tmp, target)
         except OSError:  # another process finished the same folder first
             if not (done.is_file() and done.read_text() == stamp):
                 raise
+    except OSError as err:
+        raise_if_disk_full(err, target)
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
@@ -171,8 +199,9 @@ def unpack_once(archive, target=None):
         try:
             shutil.unpack_archive(archive, tmp, **({} if archive.suffix == ".zip" else _SAFE_TAR))
         except (tarfile.TarError, zipfile.BadZipFile, EOFError, ValueError) as err:
-            raise ValueError(f"Cannot unpack {archive}: {err}. The file is damaged or incomplete: "
-                             "delete it and get a fresh copy.") from err
+            raise ValueError(
+                f"Cannot unpack {archive}: {err}. The file is damaged or incomplete: delete it and get a fresh copy."
+            ) from err
 
     return _build_once(target, _fingerprint([archive]), fill)
 
@@ -198,17 +227,21 @@ def _data_dir(data_dir):
     folder = Path(data_dir).expanduser() if named else config.data_dir()
     if folder is not None and not folder.is_dir():
         what = "data_dir" if named else "CNNVIZ_DATA_DIR"
-        raise FileNotFoundError(f"{what}={folder} is not an existing folder: point it at the folder "
-                                "that holds the dataset copy, or unset it.")
+        raise FileNotFoundError(
+            f"{what}={folder} is not an existing folder: point it at the folder "
+            "that holds the dataset copy, or unset it."
+        )
     return folder, named
 
 
 def _banner(name, reason, what):
     """Print a loud notice that generated stand-in data replaces the real dataset."""
     line = "=" * 78
-    print(f"{line}\nOFFLINE DATA - this is NOT the real {name}.\n{what}\nWhy: {reason}\n"
-          "For the real data: set CNNVIZ_DATA_DIR to a folder holding a copy, or unset "
-          f"CNNVIZ_OFFLINE to download it.\n{line}")
+    print(
+        f"{line}\nOFFLINE DATA - this is NOT the real {name}.\n{what}\nWhy: {reason}\n"
+        "For the real data: set CNNVIZ_DATA_DIR to a folder holding a copy, or unset "
+        f"CNNVIZ_OFFLINE to download it.\n{line}"
+    )
 
 
 def _why_offline(folder):
@@ -219,13 +252,16 @@ def _why_offline(folder):
 
 def _by_hand(name, url, err, layout):
     """Return the message telling how to put a dataset on this machine without a download."""
-    return (f"Could not download {name}: {err}\nTo put it on this machine by hand: on a computer "
-            f"with internet, download\n  {url}\ncopy it into a folder here ({layout}), then set "
-            "CNNVIZ_DATA_DIR to that folder (or pass data_dir=...).\nTo work without the real "
-            "data, set CNNVIZ_OFFLINE=1: the loaders then return small generated stand-in data.")
+    return (
+        f"Could not download {name}: {err}\nTo put it on this machine by hand: on a computer "
+        f"with internet, download\n  {url}\ncopy it into a folder here ({layout}), then set "
+        "CNNVIZ_DATA_DIR to that folder (or pass data_dir=...).\nTo work without the real "
+        "data, set CNNVIZ_OFFLINE=1: the loaders then return small generated stand-in data."
+    )
 
 
 # ------------------------------------------------------------------ image files
+
 
 def _image_files(folder):
     """Return the sorted files under a folder whose suffix marks an image."""
@@ -238,8 +274,9 @@ def _images_in(class_dir):
         raise FileNotFoundError(f"Class folder {class_dir} does not exist.")
     files = _image_files(class_dir)
     if not files:
-        raise ValueError(f"Class folder {class_dir} holds no images "
-                         f"({' '.join(IMAGE_EXTENSIONS)}): add images or remove the folder.")
+        raise ValueError(
+            f"Class folder {class_dir} holds no images ({' '.join(IMAGE_EXTENSIONS)}): add images or remove the folder."
+        )
     return files
 
 
@@ -248,11 +285,12 @@ def _class_images(folder, class_names=None):
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"Dataset folder {folder} does not exist.")
-    names = class_names or sorted(p.name for p in folder.iterdir()
-                                  if p.is_dir() and not p.name.startswith("."))
+    names = class_names or sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not names:
-        raise ValueError(f"{folder} has no class subfolders: put the images in one subfolder per "
-                         f"class, e.g. {folder}/cats/*.jpg and {folder}/dogs/*.jpg.")
+        raise ValueError(
+            f"{folder} has no class subfolders: put the images in one subfolder per "
+            f"class, e.g. {folder}/cats/*.jpg and {folder}/dogs/*.jpg."
+        )
     return {name: _images_in(folder / name) for name in names}
 
 
@@ -298,8 +336,11 @@ class _DecodeMemo:
         if self.changed:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self.known))
-            os.replace(tmp, self.path)
+            try:
+                tmp.write_text(json.dumps(self.known))
+                os.replace(tmp, self.path)
+            except OSError:  # a full disk: the memo only saves time, the next run checks the files again
+                tmp.unlink(missing_ok=True)
 
 
 def find_bad_images(folder):
@@ -317,9 +358,12 @@ def _warn_bad(bad):
     """Warn, naming them, about files left out because they do not decode."""
     if bad:
         names = "\n  ".join([str(p) for p in bad[:20]] + ([f"... and {len(bad) - 20} more"] if len(bad) > 20 else []))
-        warnings.warn(f"Skipping {len(bad)} file(s) that are not decodable images (truncated, empty, "
-                      f"or not an image):\n  {names}\nDelete or replace them to silence this warning.",
-                      BadImageWarning, stacklevel=3)
+        warnings.warn(
+            f"Skipping {len(bad)} file(s) that are not decodable images (truncated, empty, "
+            f"or not an image):\n  {names}\nDelete or replace them to silence this warning.",
+            BadImageWarning,
+            stacklevel=3,
+        )
 
 
 def _usable_images(folder, cap=None, class_names=None):
@@ -359,7 +403,46 @@ def _link_view(files_by_class):
                 dst = tmp / name / path.name
                 _link(path, dst if not dst.exists() else dst.with_name(f"{i}_{path.name}"))
 
-    return _build_once(config.cache_dir() / "views" / key, key, fill)
+    view = _build_once(config.cache_dir() / "views" / key, key, fill)
+    os.utime(view / ".complete")  # marks its last use, for _clean_views
+    return view
+
+
+VIEW_UNUSED_S = 2 * 24 * 3600  # a view unused this long is removed (a kernel may train for hours on one)
+_VIEW_NAME = re.compile(r"^\.?[0-9a-f]{16}(-.*)?$")  # a view, or a half-built one (_build_once's temporary folder)
+
+
+def _clean_views(keep, now=None):
+    """Remove the cached dataset views other than ``keep`` that nobody used for ``VIEW_UNUSED_S`` seconds.
+
+    Every new seed, split or photo cap makes a new view (a folder of links, or of copies where links are
+    not allowed), so old ones pile up. A view still in use by another running notebook is never older
+    than its last use, so only views left alone for two days go; only folders named as views are
+    touched, and removing a view removes its links, never the photos they point to.
+
+    Args:
+        keep: the views in use now (paths).
+        now: the time to measure from (seconds since the epoch), default the current time.
+
+    Returns:
+        The list of views removed.
+    """
+    root = config.cache_dir() / "views"
+    keep = {Path(p).resolve() for p in keep}
+    now = time.time() if now is None else now
+    removed = []
+    for view in sorted(root.iterdir()) if root.is_dir() else []:
+        if not _VIEW_NAME.match(view.name) or view.is_symlink() or not view.is_dir() or view.resolve() in keep:
+            continue
+        stamp = view / ".complete"
+        try:
+            last_use = (stamp if stamp.is_file() else view).stat().st_mtime
+        except OSError:  # removed meanwhile by another process
+            continue
+        if now - last_use > VIEW_UNUSED_S:
+            shutil.rmtree(view, ignore_errors=True)
+            removed.append(view)
+    return removed
 
 
 # ------------------------------------------------------------------ folders -> tf.data
@@ -373,24 +456,42 @@ def _split_files(files, val_split, test_split, seed, has_test_folder):
         if not 0 <= share < 1:
             raise ValueError(f"{name} is a share of the photos, from 0 to below 1; got {share!r}")
     if val_split + (0 if has_test_folder else test_split) >= 1:
-        raise ValueError(f"val_split {val_split} + test_split {test_split} leave no training photos; keep their sum below 1")
+        raise ValueError(
+            f"val_split {val_split} + test_split {test_split} leave no training photos; keep their sum below 1"
+        )
     out = {split: {} for split in SPLITS}
     rng = np.random.default_rng(seed)
     for name, paths in files.items():
         paths = [paths[k] for k in rng.permutation(len(paths))]
         n_test = 0 if has_test_folder else round(test_split * len(paths))
         n_val = round(val_split * len(paths))
-        if len(paths) - n_test - n_val < 1 or (val_split and n_val < 1) or (test_split and not has_test_folder and n_test < 1):
-            raise ValueError(f"class {name!r} has only {len(paths)} usable photos: too few to split into "
-                             f"training, validation ({val_split:.0%}) and test ({test_split:.0%}) photos")
+        if (
+            len(paths) - n_test - n_val < 1
+            or (val_split and n_val < 1)
+            or (test_split and not has_test_folder and n_test < 1)
+        ):
+            raise ValueError(
+                f"class {name!r} has only {len(paths)} usable photos: too few to split into "
+                f"training, validation ({val_split:.0%}) and test ({test_split:.0%}) photos; "
+                "add photos to it, or lower val_split and test_split"
+            )
         out["test"][name] = sorted(paths[:n_test])
-        out["val"][name] = sorted(paths[n_test:n_test + n_val])
-        out["train"][name] = sorted(paths[n_test + n_val:])
+        out["val"][name] = sorted(paths[n_test : n_test + n_val])
+        out["train"][name] = sorted(paths[n_test + n_val :])
     return out
 
 
-def image_folder_datasets(folder, image_size=(160, 160), batch_size=32, val_split=0.15, test_split=0.15,
-                          seed=42, max_per_class=None, test_folder=None, class_names=None):
+def image_folder_datasets(
+    folder,
+    image_size=(160, 160),
+    batch_size=32,
+    val_split=0.15,
+    test_split=0.15,
+    seed=42,
+    max_per_class=None,
+    test_folder=None,
+    class_names=None,
+):
     """Return training, validation and test ``tf.data`` datasets of a folder of class subfolders.
 
     Each class's photos are shuffled with ``seed`` and cut: ``test_split`` of them become test
@@ -423,12 +524,17 @@ def image_folder_datasets(folder, image_size=(160, 160), batch_size=32, val_spli
         ValueError: for an image_size that is not (height, width), shares that leave no training
             photos, a class with too few photos, or a class folder without a decodable image.
     """
-    image_size = size_pair(image_size)
-    if max_per_class is not None and (int(max_per_class) != max_per_class or max_per_class < 1):
-        raise ValueError(f"max_per_class must be a whole number >= 1 or None; got {max_per_class!r}")
+    image_size = arguments.size_pair(image_size)
+    if max_per_class is not None:
+        max_per_class = arguments.whole_number(max_per_class, "max_per_class", meaning="or None for all photos")
     test_cap = max(1, round(max_per_class * test_split)) if max_per_class and test_folder is not None else None
     files, bad, _ = _usable_images(folder, max_per_class and max_per_class - (test_cap or 0), class_names)
     names = list(files)
+    if len(names) < 2:
+        raise ValueError(
+            f"{folder} holds one class folder ({names[0]!r}): a classifier needs at least two classes; "
+            "put the photos of each class in a subfolder of its own, e.g. cats/ and dogs/"
+        )
     split = _split_files(files, val_split, test_split, seed, test_folder is not None)
     if test_folder is not None:  # at most max_per_class photos per class in all three splits together
         split["test"], test_bad, _ = _usable_images(test_folder, test_cap, names)
@@ -437,24 +543,35 @@ def image_folder_datasets(folder, image_size=(160, 160), batch_size=32, val_spli
     keras = config.keras_quietly()
 
     folders = {part: _link_view(split[part]) for part in SPLITS if any(split[part].values())}
+    _clean_views(folders.values())
 
     def load(part):
         if part not in folders:
             return None  # a share of 0: no dataset for that split
         ds = keras.utils.image_dataset_from_directory(
-            folders[part], label_mode="int", class_names=names, image_size=image_size,
-            batch_size=batch_size, shuffle=part == "train", seed=seed, verbose=False)
+            folders[part],
+            label_mode="int",
+            class_names=names,
+            image_size=image_size,
+            batch_size=batch_size,
+            shuffle=part == "train",
+            seed=seed,
+            verbose=False,
+        )
         return ds.map(lambda x, y: (keras.ops.cast(keras.ops.round(x), "uint8"), y))  # 4x less memory than float32
 
     counts = {part: {name: len(split[part][name]) for name in names} for part in SPLITS}
-    return ImageFolderData(load("train"), load("val"), load("test"), names, Path(folder), f"folder {folder}",
-                           False, counts, bad, folders)
+    return ImageFolderData(
+        load("train"), load("val"), load("test"), names, Path(folder), f"folder {folder}", False, counts, bad, folders
+    )
 
 
 # ------------------------------------------------------------------ cats vs dogs
 
+
 def _cats_dogs_layout(base, archive=None):
     """Return (train root, validation root or None) of a cats/dogs copy under ``base`` (None if absent)."""
+
     # For a folder unpacked from `archive`, a missing layout is an error.
     def has_classes(root):
         return all((root / name).is_dir() for name in CATS_DOGS_CLASSES)
@@ -490,22 +607,28 @@ def _draw_pet(kind, rng, size):
     face = tuple(int(v) for v in face)
     if kind == "cats":
         for s in (-1, 1):
-            draw.polygon([(cx + s * 0.95 * r, cy - 0.2 * r), (cx + s * 0.7 * r, cy - 1.6 * r),
-                          (cx + s * 0.1 * r, cy - 0.9 * r)], fill=face)
+            draw.polygon(
+                [(cx + s * 0.95 * r, cy - 0.2 * r), (cx + s * 0.7 * r, cy - 1.6 * r), (cx + s * 0.1 * r, cy - 0.9 * r)],
+                fill=face,
+            )
     draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=face)
     if kind == "dogs":
         for s in (-1, 1):
-            draw.ellipse([cx + s * 1.05 * r - 0.3 * r, cy - 0.7 * r, cx + s * 1.05 * r + 0.3 * r,
-                          cy + 0.9 * r], fill=(70, 45, 25))
+            draw.ellipse(
+                [cx + s * 1.05 * r - 0.3 * r, cy - 0.7 * r, cx + s * 1.05 * r + 0.3 * r, cy + 0.9 * r],
+                fill=(70, 45, 25),
+            )
     for s in (-1, 1):
-        draw.ellipse([cx + s * 0.4 * r - 0.1 * r, cy - 0.35 * r, cx + s * 0.4 * r + 0.1 * r,
-                      cy - 0.15 * r], fill=(0, 0, 0))
+        draw.ellipse(
+            [cx + s * 0.4 * r - 0.1 * r, cy - 0.35 * r, cx + s * 0.4 * r + 0.1 * r, cy - 0.15 * r], fill=(0, 0, 0)
+        )
     draw.ellipse([cx - 0.15 * r, cy + 0.15 * r, cx + 0.15 * r, cy + 0.35 * r], fill=(30, 20, 20))
     return image
 
 
 def _offline_cats_dogs(n_per_class=100, size=128):
     """Write (once) and return a cache folder of generated cat-like and dog-like JPEG drawings."""
+
     def fill(tmp):
         rng = np.random.default_rng(0)
         for kind in CATS_DOGS_CLASSES:
@@ -516,9 +639,19 @@ def _offline_cats_dogs(n_per_class=100, size=128):
     return _build_once(config.cache_dir() / "offline-cats-vs-dogs", f"v1 {n_per_class} {size}", fill)
 
 
-def load_cats_vs_dogs(image_size=(160, 160), batch_size=32, val_split=0.15, test_split=0.15, seed=42,
-                      data_dir=None, offline=None, max_per_class=None, stand_in=False):
-    """Return cats vs dogs training, validation and test datasets: a local copy, the classroom download, or offline drawings.
+def load_cats_vs_dogs(
+    image_size=(160, 160),
+    batch_size=32,
+    val_split=0.15,
+    test_split=0.15,
+    seed=42,
+    data_dir=None,
+    offline=None,
+    max_per_class=None,
+):
+    """Return cats vs dogs training, validation and test datasets.
+
+    From a local copy, the classroom download, or (offline, with neither) generated drawings.
 
     With Keras' ``cats_and_dogs_filtered`` archive (downloaded, or a local zip), its 1,000
     ``validation/`` photos are the test split and ``val_split`` of its 2,000 training photos the
@@ -534,9 +667,8 @@ def load_cats_vs_dogs(image_size=(160, 160), batch_size=32, val_split=0.15, test
         seed: seed of the split and the shuffle.
         data_dir: a folder with a local copy (default: CNNVIZ_DATA_DIR).
         offline: never download (default: CNNVIZ_OFFLINE).
-        max_per_class: at most this many photos per class (quick runs).
-        stand_in: always use the generated cartoon faces (quick runs: CI checks that a model learns
-            them), announced like any offline fallback.
+        max_per_class: at most this many photos per class (quick mode: a small real subset for weak
+            machines), or None for all.
 
     Returns:
         An ``ImageFolderData`` (see ``image_folder_datasets``) with ``.source`` naming the data.
@@ -545,38 +677,55 @@ def load_cats_vs_dogs(image_size=(160, 160), batch_size=32, val_split=0.15, test
         ValueError: for a bad image_size or a data_dir that holds no copy.
         DatasetUnavailableError: when the download fails (the message says how to copy the files by hand).
     """
-    image_size = size_pair(image_size)
+    image_size = arguments.size_pair(image_size)
     offline = config.offline() if offline is None else offline
     folder, named = _data_dir(data_dir)
-    found = _local_cats_dogs(folder) if folder and not stand_in else None
+    found = _local_cats_dogs(folder) if folder else None
     is_offline = False
     if found:
         train_root, test_root, source = found
-    elif named and not stand_in:
-        raise ValueError(f"data_dir={folder} holds no cats vs dogs copy: expected "
-                         "cats-vs-dogs-train.tar.gz, cats_and_dogs_filtered.zip, or cats/ and dogs/ "
-                         "folders (possibly under training_set/, or train/ and validation/).")
-    elif offline or stand_in:
+    elif named:
+        raise ValueError(
+            f"data_dir={folder} holds no cats vs dogs copy: expected "
+            "cats-vs-dogs-train.tar.gz, cats_and_dogs_filtered.zip, or cats/ and dogs/ "
+            "folders (possibly under training_set/, or train/ and validation/)."
+        )
+    elif offline:
         train_root, test_root, is_offline = _offline_cats_dogs(), None, True
         source = "OFFLINE stand-in: generated cartoon faces, not photos of cats and dogs"
-        _banner("cats vs dogs", "this run asked for the stand-in data (quick mode)" if stand_in else _why_offline(folder),
-                f"Generated {train_root}: cartoon cat faces (orange, pointed ears) and dog faces "
-                "(brown, floppy ears) as JPEG files.")
+        _banner(
+            "cats vs dogs",
+            _why_offline(folder),
+            f"Generated {train_root}: cartoon cat faces (orange, pointed ears) and dog faces "
+            "(brown, floppy ears) as JPEG files.",
+        )
     else:
         try:
-            base = download_with_checksum(CATS_DOGS_URL, "cats_and_dogs_filtered.zip",
-                                          KNOWN_SHA256["cats_and_dogs_filtered.zip"], extract=True)
+            base = download_with_checksum(
+                CATS_DOGS_URL, "cats_and_dogs_filtered.zip", KNOWN_SHA256["cats_and_dogs_filtered.zip"], extract=True
+            )
         except DatasetUnavailableError as err:
-            raise DatasetUnavailableError(_by_hand("cats vs dogs", CATS_DOGS_URL, err,
-                                                   "keep the .zip as it is")) from err
+            raise DatasetUnavailableError(
+                _by_hand("cats vs dogs", CATS_DOGS_URL, err, "keep the .zip as it is")
+            ) from err
         train_root, test_root = _cats_dogs_layout(base, CATS_DOGS_URL)
         source = f"{CATS_DOGS_URL} (Keras cache {base})"
-    data = image_folder_datasets(train_root, image_size, batch_size, val_split, test_split, seed,
-                                 max_per_class, test_folder=test_root, class_names=CATS_DOGS_CLASSES)
+    data = image_folder_datasets(
+        train_root,
+        image_size,
+        batch_size,
+        val_split,
+        test_split,
+        seed,
+        max_per_class,
+        test_folder=test_root,
+        class_names=CATS_DOGS_CLASSES,
+    )
     return dataclasses.replace(data, source=source, offline=is_offline)
 
 
 # ------------------------------------------------------------------ CIFAR-10
+
 
 def _cifar_label(name, where):
     """Return the CIFAR-10 label of a class folder name; raise for an unknown name."""
@@ -591,8 +740,12 @@ def _records_from_tar(archive):
     with tarfile.open(archive) as tar:
         for member in tar:
             parts = PurePosixPath(member.name).parts
-            if (member.isfile() and len(parts) >= 3 and parts[-3] in ("train", "test")
-                    and PurePosixPath(member.name).suffix.lower() in IMAGE_EXTENSIONS):
+            if (
+                member.isfile()
+                and len(parts) >= 3
+                and parts[-3] in ("train", "test")
+                and PurePosixPath(member.name).suffix.lower() in IMAGE_EXTENSIONS
+            ):
                 label = _cifar_label(parts[-2], archive)
                 yield parts[-3], label, member.name, tar.extractfile(member).read()
 
@@ -606,7 +759,10 @@ def _records_from_folder(root):
 
 
 def _decode_rgb(source):
-    """Return the image in a path or bytes as a uint8 RGB array (the course's one decoder), or None if it does not decode."""
+    """Return the image in a path or bytes as a uint8 RGB array, or None if it does not decode.
+
+    The course's one decoder.
+    """
     try:
         return photos.decode_photo(source if isinstance(source, bytes) else Path(source).read_bytes(), min_side=1)
     except (ValueError, OSError):  # unidentified, truncated, corrupt
@@ -632,23 +788,42 @@ def _cifar10_from_records(records):
         missing = [CIFAR10_CLASSES[k] for k in np.flatnonzero(np.bincount(labels, minlength=10) == 0)]
         if missing:
             raise ValueError(f"The CIFAR-10 copy has no {split} images of: {', '.join(missing)}.")
-        images = np.stack([image for _, _, image in items])
         # Files come grouped by class; Keras' own order is mixed (fit's validation_split takes the tail).
         order = np.random.default_rng(0).permutation(len(labels))
-        arrays += [images[order], labels[order].reshape(-1, 1)]
+        images = np.empty((len(items), 32, 32, 3), np.uint8)
+        for i, k in enumerate(order):  # filled in the mixed order, each decoded image freed once copied:
+            images[i], items[k] = items[k][2], None  # the arrays' size at most, never two copies (1 GiB machines)
+        arrays += [images, labels[order].reshape(-1, 1)]
     return arrays
+
+
+# What the original CIFAR-10 batches may name (a NumPy array); a batch naming anything else is refused.
+_NP_CORE = np._core if hasattr(np, "_core") else np.core  # NumPy 2, NumPy 1
+CIFAR_BATCH_OBJECTS = {
+    **{(f"numpy.{core}.multiarray", "_reconstruct"): _NP_CORE.multiarray._reconstruct for core in ("core", "_core")},
+    **{(f"numpy.{core}.numeric", "_frombuffer"): _NP_CORE.numeric._frombuffer for core in ("core", "_core")},
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): codecs.encode,
+}  # bytes in a protocol-2 pickle written by Python 3
 
 
 def _cifar10_from_batches(read):
     """Return Keras-shaped arrays from the original Python batches, ``read(name)`` giving bytes."""
+
     def batch(name):
-        d = pickle.loads(read(name), encoding="bytes")
+        try:
+            d = weights.restricted_load(io.BytesIO(read(name)), CIFAR_BATCH_OBJECTS, where=name, encoding="bytes")
+        except (pickle.UnpicklingError, EOFError, ValueError) as err:
+            raise ValueError(
+                f"{name} is not a batch of the original CIFAR-10 ({err}); delete it and get a fresh "
+                f"copy of {CIFAR10_URL}"
+            ) from err
         x = np.asarray(d[b"data"], np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
         return np.ascontiguousarray(x), np.asarray(d[b"labels"], np.uint8).reshape(-1, 1)
 
     train = [batch(f"data_batch_{i}") for i in range(1, 6)]
-    return [np.concatenate([x for x, _ in train]), np.concatenate([y for _, y in train]),
-            *batch("test_batch")]
+    return [np.concatenate([x for x, _ in train]), np.concatenate([y for _, y in train]), *batch("test_batch")]
 
 
 def _batches_in_tar(archive):
@@ -661,6 +836,7 @@ def _batches_in_tar(archive):
         if name not in blobs:
             raise ValueError(f"{archive} has no {name}: it is not the CIFAR-10 Python archive.")
         return blobs[name]
+
     return read
 
 
@@ -676,10 +852,15 @@ def _cached_cifar10(inputs, source, build):
     arrays = build()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        for array in arrays:
-            np.save(f, array)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            for array in arrays:
+                np.save(f, array)
+        os.replace(tmp, path)  # only a whole file gets the cache's name
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise_if_disk_full(err, path)
+        raise
     return CifarData(*arrays, source=source)
 
 
@@ -687,33 +868,55 @@ def _local_cifar10(folder):
     """Return CifarData from a CIFAR-10 copy in ``folder`` (any accepted layout), or None."""
     archive = folder / "cifar10-jpeg.tar.gz"
     if archive.is_file():
-        return _cached_cifar10([archive], f"{archive} (CIFAR-10 stored as JPEG)",
-                               lambda: _cifar10_from_records(_records_from_tar(archive)))
+        return _cached_cifar10(
+            [archive], f"{archive} (CIFAR-10 stored as JPEG)", lambda: _cifar10_from_records(_records_from_tar(archive))
+        )
     for root in (folder, folder / "cifar10"):
         if (root / "train" / CIFAR10_CLASSES[0]).is_dir():
             dirs = [root / s / c for s in ("train", "test") for c in CIFAR10_CLASSES if (root / s / c).is_dir()]
-            return _cached_cifar10(dirs, f"folder {root} (CIFAR-10 as image files)",
-                                   lambda: _cifar10_from_records(_records_from_folder(root)))
+            return _cached_cifar10(
+                dirs,
+                f"folder {root} (CIFAR-10 as image files)",
+                lambda: _cifar10_from_records(_records_from_folder(root)),
+            )
     archive = folder / "cifar-10-python.tar.gz"
     if archive.is_file():
-        return _cached_cifar10([archive], f"{archive} (original CIFAR-10)",
-                               lambda: _cifar10_from_batches(_batches_in_tar(archive)))
+        return _cached_cifar10(
+            [archive], f"{archive} (original CIFAR-10)", lambda: _cifar10_from_batches(_batches_in_tar(archive))
+        )
     for root in (folder / "cifar-10-batches-py", folder):
         if (root / "data_batch_1").is_file():
             names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
             missing = [n for n in names if not (root / n).is_file()]
             if missing:
-                raise FileNotFoundError(f"{root} lacks {', '.join(missing)}: copy the whole cifar-10-batches-py folder.")
-            return _cached_cifar10([root / n for n in names], f"folder {root} (original CIFAR-10)",
-                                   lambda: _cifar10_from_batches(lambda n: (root / n).read_bytes()))
+                raise FileNotFoundError(
+                    f"{root} lacks {', '.join(missing)}: copy the whole cifar-10-batches-py folder."
+                )
+            return _cached_cifar10(
+                [root / n for n in names],
+                f"folder {root} (original CIFAR-10)",
+                lambda: _cifar10_from_batches(lambda n: (root / n).read_bytes()),
+            )
     return None
 
 
 def _offline_cifar10(reason, per_class_train=200, per_class_test=50):
     """Return generated stand-in data shaped like CIFAR-10: one stripe angle and colour per class."""
     rng = np.random.default_rng(0)
-    palette = np.array([(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-                        (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)])
+    palette = np.array(
+        [
+            (31, 119, 180),
+            (255, 127, 14),
+            (44, 160, 44),
+            (214, 39, 40),
+            (148, 103, 189),
+            (140, 86, 75),
+            (227, 119, 194),
+            (127, 127, 127),
+            (188, 189, 34),
+            (23, 190, 207),
+        ]
+    )
     yy, xx = np.mgrid[0:32, 0:32]
 
     def make(per_class):
@@ -728,21 +931,23 @@ def _offline_cifar10(reason, per_class_train=200, per_class_test=50):
         return np.clip(images, 0, 255).astype(np.uint8), labels.astype(np.uint8).reshape(-1, 1)
 
     (x_train, y_train), (x_test, y_test) = make(per_class_train), make(per_class_test)
-    _banner("CIFAR-10", reason,
-            f"Generated {len(x_train):,} train / {len(x_test):,} test images of 32x32x3 stripes "
-            "(one colour and stripe angle per class), with the CIFAR-10 class names.")
-    return CifarData(x_train, y_train, x_test, y_test, offline=True,
-                     source="OFFLINE stand-in: generated stripe images, not CIFAR-10")
+    _banner(
+        "CIFAR-10",
+        reason,
+        f"Generated {len(x_train):,} train / {len(x_test):,} test images of 32x32x3 stripes "
+        "(one colour and stripe angle per class), with the CIFAR-10 class names.",
+    )
+    return CifarData(
+        x_train, y_train, x_test, y_test, offline=True, source="OFFLINE stand-in: generated stripe images, not CIFAR-10"
+    )
 
 
-def load_cifar10(data_dir=None, offline=None, stand_in=False):
+def load_cifar10(data_dir=None, offline=None):
     """Return CIFAR-10 as ``(x_train, y_train), (x_test, y_test)`` from a local copy, Keras or offline data.
 
     Args:
         data_dir: a folder with a local copy (default: CNNVIZ_DATA_DIR).
         offline: never download (default: CNNVIZ_OFFLINE); with no copy, generated stand-in data.
-        stand_in: always return the generated stand-in data (quick runs: CI checks that a model
-            learns it), announced like any offline fallback.
 
     Returns:
         A ``CifarData`` tuple ``((x_train, y_train), (x_test, y_test))`` of uint8 images (N, 32, 32, 3)
@@ -752,8 +957,6 @@ def load_cifar10(data_dir=None, offline=None, stand_in=False):
         ValueError: for a data_dir that holds no copy.
         DatasetUnavailableError: when the download fails (the message says how to copy it by hand).
     """
-    if stand_in:
-        return _offline_cifar10("this run asked for the stand-in data (quick mode)")
     # A local copy (data_dir or CNNVIZ_DATA_DIR) may be cifar10-jpeg.tar.gz, a folder of train/<class>/
     # and test/<class>/ images, cifar-10-python.tar.gz or cifar-10-batches-py/. Image-file copies
     # come in a fixed shuffled order.
@@ -763,9 +966,11 @@ def load_cifar10(data_dir=None, offline=None, stand_in=False):
     if found:
         return found
     if named:
-        raise ValueError(f"data_dir={folder} holds no CIFAR-10 copy: expected cifar10-jpeg.tar.gz, "
-                         "train/<class>/ and test/<class>/ image folders, cifar-10-python.tar.gz or "
-                         "cifar-10-batches-py/.")
+        raise ValueError(
+            f"data_dir={folder} holds no CIFAR-10 copy: expected cifar10-jpeg.tar.gz, "
+            "train/<class>/ and test/<class>/ image folders, cifar-10-python.tar.gz or "
+            "cifar-10-batches-py/."
+        )
     if offline:
         return _offline_cifar10(_why_offline(folder))
     keras = config.keras_quietly()
@@ -774,5 +979,130 @@ def load_cifar10(data_dir=None, offline=None, stand_in=False):
         (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
     except Exception as err:  # no network, HTTP error, hash mismatch, ...
         raise DatasetUnavailableError(_by_hand("CIFAR-10", CIFAR10_URL, err, "keep the .tar.gz as it is")) from err
-    return CifarData(x_train, y_train, x_test, y_test,
-                     source=f"keras.datasets.cifar10 ({CIFAR10_URL}, hash-checked by Keras)")
+    return CifarData(
+        x_train, y_train, x_test, y_test, source=f"keras.datasets.cifar10 ({CIFAR10_URL}, hash-checked by Keras)"
+    )
+
+
+# ------------------------------------------------------------------ where the copies are (setup check, bundle)
+
+DATASETS = {"cifar10": "CIFAR-10", "cats_vs_dogs": "cats vs dogs"}
+_CIFAR10_BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+
+
+def _check_dataset(name):
+    """Raise ValueError unless ``name`` is one of DATASETS."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; use one of {', '.join(DATASETS)}")
+
+
+def local_copy(name, folder=None):
+    """Return what the loader of dataset ``name`` would read from ``folder``: listed, never unpacked or decoded.
+
+    The order is the loaders' own (``load_cifar10`` and ``load_cats_vs_dogs``), so the setup check and the
+    data bundle see the copy a notebook would use.
+
+    Args:
+        name: ``"cifar10"`` or ``"cats_vs_dogs"``.
+        folder: the folder of local copies (default: CNNVIZ_DATA_DIR).
+
+    Returns:
+        A list of archives and/or folders under ``folder`` that make up the copy, or None when it holds none
+        (or no folder is set).
+
+    Raises:
+        ValueError: for an unknown dataset name.
+    """
+    _check_dataset(name)
+    folder = config.data_dir() if folder is None else Path(folder).expanduser()
+    if folder is None or not folder.is_dir():
+        return None
+    if name == "cifar10":
+        if (folder / "cifar10-jpeg.tar.gz").is_file():
+            return [folder / "cifar10-jpeg.tar.gz"]
+        for root in (folder, folder / "cifar10"):
+            if (root / "train" / CIFAR10_CLASSES[0]).is_dir():
+                return [root / split for split in ("train", "test") if (root / split).is_dir()]
+        if (folder / "cifar-10-python.tar.gz").is_file():
+            return [folder / "cifar-10-python.tar.gz"]
+        for root in (folder / "cifar-10-batches-py", folder):
+            if (root / "data_batch_1").is_file():
+                return [root / n for n in _CIFAR10_BATCHES if (root / n).is_file()]
+        return None
+    for archive in ("cats-vs-dogs-train.tar.gz", "cats_and_dogs_filtered.zip"):
+        if (folder / archive).is_file():
+            return [folder / archive]
+    roots = _cats_dogs_layout(folder)
+    if not roots:
+        return None
+    train_root, test_root = roots
+    return [train_root, test_root] if test_root else [train_root / c for c in CATS_DOGS_CLASSES]
+
+
+def keras_home():
+    """Return the folders where Keras keeps its downloads (``datasets/`` inside), without importing Keras.
+
+    Returns:
+        ``[KERAS_HOME or ~/.keras, /tmp/.keras]``: Keras falls back to the second when it cannot write the first.
+    """
+    value = os.environ.get("KERAS_HOME", "").strip()
+    return [Path(value).expanduser() if value else Path.home() / ".keras", Path(tempfile.gettempdir()) / ".keras"]
+
+
+def keras_download(name):
+    """Return the download of dataset ``name`` that Keras (or this module) left in its cache, or None.
+
+    Args:
+        name: ``"cifar10"`` or ``"cats_vs_dogs"``.
+
+    Returns:
+        ``(path, name in a data folder)``: the original archive, or for CIFAR-10 the unpacked
+        ``cifar-10-batches-py`` folder, with the name ``local_copy`` looks for; None when nothing was downloaded.
+    """
+    _check_dataset(name)
+    for home in keras_home():
+        datasets = home / "datasets"
+        if name == "cifar10":
+            # keras.datasets.cifar10 saves cifar-10-python.tar.gz as cifar-10-batches-py-target_archive
+            candidates = [
+                (datasets / "cifar-10-python.tar.gz", "cifar-10-python.tar.gz"),
+                (datasets / "cifar-10-batches-py-target_archive", "cifar-10-python.tar.gz"),
+                (datasets / "cifar-10-batches-py-target" / "cifar-10-batches-py", "cifar-10-batches-py"),
+            ]
+        else:
+            candidates = [(datasets / "cats_and_dogs_filtered.zip", "cats_and_dogs_filtered.zip")]
+        for path, as_name in candidates:
+            if path.is_file() or (path / "data_batch_1").is_file():
+                return path, as_name
+    return None
+
+
+def download_dataset(name):
+    """Download dataset ``name``'s archive into Keras' cache (hash-checked, with a progress bar); return its path.
+
+    Args:
+        name: ``"cifar10"`` or ``"cats_vs_dogs"``.
+
+    Returns:
+        The path of ``cifar-10-python.tar.gz`` or ``cats_and_dogs_filtered.zip``.
+
+    Raises:
+        DatasetUnavailableError: when the download fails (the message says how to copy it by hand).
+    """
+    _check_dataset(name)
+    url, fname = {
+        "cifar10": (CIFAR10_URL, "cifar-10-python.tar.gz"),
+        "cats_vs_dogs": (CATS_DOGS_URL, "cats_and_dogs_filtered.zip"),
+    }[name]
+    try:
+        return download_with_checksum(url, fname, KNOWN_SHA256[fname])
+    except DatasetUnavailableError as err:
+        raise DatasetUnavailableError(_by_hand(DATASETS[name], url, err, "keep the archive as it is")) from err
+
+
+if __name__ == "__main__":  # python -m cnnviz.data bundle DIR
+    import sys
+
+    from cnnviz import bundle
+
+    sys.exit(bundle.main(sys.argv[1:]))

@@ -1,21 +1,15 @@
 """Receptive-field arithmetic, pure Python and NumPy: imports neither Keras nor matplotlib.
 
 Layer by layer: how far apart two neighbouring units are on the image (the jump) and how much of
-the image one unit sees (its receptive field). ``attribution.model_receptive_fields`` reads the
+the image one unit sees (its receptive field). ``introspection.model_receptive_fields`` reads the
 same numbers off a Keras model.
 """
+
 import math
 
-from cnnviz import ops
+from cnnviz import arguments, ops
 
 KINDS = ("conv", "pool", "keep", "global", "merge")
-
-
-def _pair(value, name):
-    pair = tuple(int(v) for v in (value if isinstance(value, (tuple, list)) else (value, value)))
-    if len(pair) != 2 or min(pair) < 1:
-        raise ValueError(f"{name} must be a whole number >= 1 or a pair of them; got {value!r}")
-    return pair
 
 
 def _spec(spec, index, previous):
@@ -26,12 +20,19 @@ def _spec(spec, index, previous):
     kind = spec.get("kind")
     if kind not in KINDS:
         raise ValueError(f"layer {index}: kind must be one of {KINDS}; got {kind!r}")
-    spec = {"name": f"{kind}{index}", "kernel": 1, "stride": 1, "dilation": 1, "padding": "valid",
-            "inputs": [previous] if previous else [], **spec}
+    spec = {
+        "name": f"{kind}{index}",
+        "kernel": 1,
+        "stride": 1,
+        "dilation": 1,
+        "padding": "valid",
+        "inputs": [previous] if previous else [],
+        **spec,
+    }
     if kind in ("conv", "pool"):
-        spec["kernel"] = _pair(spec["kernel"], f"layer {spec['name']!r} kernel")
-        spec["stride"] = _pair(spec["stride"], f"layer {spec['name']!r} stride")
-        spec["dilation"] = _pair(spec["dilation"], f"layer {spec['name']!r} dilation")
+        spec["kernel"] = arguments.whole_pair(spec["kernel"], f"layer {spec['name']!r} kernel")
+        spec["stride"] = arguments.whole_pair(spec["stride"], f"layer {spec['name']!r} stride")
+        spec["dilation"] = arguments.whole_pair(spec["dilation"], f"layer {spec['name']!r} dilation")
     return spec
 
 
@@ -58,9 +59,18 @@ def receptive_fields(specs, input_size):
             number >= 1 (or a pair of them), an input no earlier layer produces, or a merge of
             maps with different jumps.
     """
-    h, w = _pair(input_size, "input_size")
-    geometry = {"input": {"name": "input", "kind": "input", "out": (h, w), "jump": (1, 1), "rf": (1, 1),
-                          "start": (0.0, 0.0), "whole": False}}
+    h, w = arguments.whole_pair(input_size, "input_size")
+    geometry = {
+        "input": {
+            "name": "input",
+            "kind": "input",
+            "out": (h, w),
+            "jump": (1, 1),
+            "rf": (1, 1),
+            "start": (0.0, 0.0),
+            "whole": False,
+        }
+    }
     previous, fields = "input", []
     for index, raw in enumerate(specs, start=1):
         spec = _spec(raw, index, previous)
@@ -78,16 +88,26 @@ def receptive_fields(specs, input_size):
                 n, j, r, s0 = src["out"][axis], src["jump"][axis], src["rf"][axis], src["start"][axis]
                 k = spec["dilation"][axis] * (spec["kernel"][axis] - 1) + 1
                 stride, padding = spec["stride"][axis], spec["padding"]
-                before = (ops.same_padding(n, k, stride)[0] if padding == "same"
-                          else 0 if padding == "valid" else int(padding))
+                before = (
+                    ops.same_padding(n, k, stride)[0]
+                    if padding == "same"
+                    else 0
+                    if padding == "valid"
+                    else int(padding)
+                )
                 out.append(ops.output_size(n, k, stride, padding, strict=False))
                 jump.append(j * stride)
                 rf.append(r + (k - 1) * j)
                 start.append(s0 + ((k - 1) / 2 - before) * j)
             field.update(out=tuple(out), jump=tuple(jump), rf=tuple(rf), start=tuple(start))
         elif spec["kind"] == "global":
-            field.update(out=(1, 1), jump=(h, w), rf=(max(h, src["rf"][0]), max(w, src["rf"][1])),
-                         start=((h - 1) / 2, (w - 1) / 2), whole=True)
+            field.update(
+                out=(1, 1),
+                jump=(h, w),
+                rf=(max(h, src["rf"][0]), max(w, src["rf"][1])),
+                start=((h - 1) / 2, (w - 1) / 2),
+                whole=True,
+            )
         else:  # keep (ReLU, BatchNorm, Dropout...) and merge (Add, Concatenate): same grid
             field.update(out=src["out"], jump=src["jump"], rf=src["rf"], start=src["start"])
         geometry[spec["name"]] = field
@@ -100,7 +120,7 @@ def receptive_box(field, row, col, image_size):
     """Return the pixel box that one unit of a layer sees, clipped to the image.
 
     Args:
-        field: one layer's dict from ``receptive_fields`` (or ``attribution.model_receptive_fields``).
+        field: one layer's dict from ``receptive_fields`` (or ``introspection.model_receptive_fields``).
         row, col: the unit's position in the layer's map.
         image_size: the image's (height, width) in pixels.
 
@@ -111,11 +131,13 @@ def receptive_box(field, row, col, image_size):
     Raises:
         ValueError: if (row, col) is outside the layer's map, or ``image_size`` is not a size.
     """
-    h, w = _pair(image_size, "image_size")
+    h, w = arguments.whole_pair(image_size, "image_size")
     if field["whole"]:
         return 0, 0, h, w
     if not (0 <= row < field["out"][0] and 0 <= col < field["out"][1]):
-        raise ValueError(f"unit ({row}, {col}) is outside layer {field['name']!r}'s {field['out'][0]}x{field['out'][1]} map")
+        raise ValueError(
+            f"unit ({row}, {col}) is outside layer {field['name']!r}'s {field['out'][0]}x{field['out'][1]} map"
+        )
     box = []
     for axis, index, n in ((0, row, h), (1, col, w)):
         centre = field["start"][axis] + index * field["jump"][axis]
@@ -128,7 +150,7 @@ def describe_fields(fields):
     """Return a text table of the layers: output size and depth, how many numbers that is, jump and receptive field.
 
     Args:
-        fields: a list of layer dicts from ``receptive_fields`` or ``attribution.model_receptive_fields``
+        fields: a list of layer dicts from ``receptive_fields`` or ``introspection.model_receptive_fields``
             (a ``channels`` entry, when present, adds the depth and the count of numbers).
 
     Returns:
@@ -137,10 +159,19 @@ def describe_fields(fields):
     lines = [f"{'layer':<20}{'output':>13}{'numbers':>10}{'jump':>6}{'receptive field':>17}"]
     for f in fields:
         depth = f.get("channels")
-        size = ((f"{depth} values" if depth else "-") if f["whole"] else
-                f"{f['out'][0]}x{f['out'][1]}" + (f"x{depth}" if depth else ""))
+        size = (
+            (f"{depth} values" if depth else "-")
+            if f["whole"]
+            else f"{f['out'][0]}x{f['out'][1]}" + (f"x{depth}" if depth else "")
+        )
         numbers = f"{(depth or 1) * (1 if f['whole'] else f['out'][0] * f['out'][1]):,}" if depth else "-"
         rf = "whole image" if f["whole"] else f"{f['rf'][0]}x{f['rf'][1]}"
-        jump = "-" if f["whole"] else str(f["jump"][0]) if f["jump"][0] == f["jump"][1] else f"{f['jump'][0]}x{f['jump'][1]}"
+        jump = (
+            "-"
+            if f["whole"]
+            else str(f["jump"][0])
+            if f["jump"][0] == f["jump"][1]
+            else f"{f['jump'][0]}x{f['jump'][1]}"
+        )
         lines.append(f"{f['name']:<20}{size:>13}{numbers:>10}{jump:>6}{rf:>17}")
     return "\n".join(lines)

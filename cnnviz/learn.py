@@ -6,6 +6,7 @@ layer that turns the 4F values into one score per class, then softmax. Ali (2019
 that dense layer with fixed weights (``hand_params``); here every weight is learned.
 Backpropagation is written out by hand: each function below is one step of it.
 """
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -16,6 +17,7 @@ LOSSES = ("cross_entropy", "squared")
 
 
 # ---------------------------------------------------------------- data
+
 
 def make_dataset(shifts=1, noisy=3, flips=3, thick=True, seed=0, shifted=True):
     """Return (x, y): the X and O with every shift up to ``shifts`` pixels, bolder and noisy copies.
@@ -115,14 +117,24 @@ def make_hard_test_set(noisy=50, flips=10, seed=2):
 
     for label, letter in enumerate(CLASSES):
         base = xo.IMAGES[letter]
-        add([xo.shift(xo.thicken(base), dy, dx) for dy, dx in near if (dy, dx) != (0, 0)] +
-            [xo.shift(_bold_down(base), dy, dx) for dy, dx in near], label, "bolder")
+        add(
+            [xo.shift(xo.thicken(base), dy, dx) for dy, dx in near if (dy, dx) != (0, 0)]
+            + [xo.shift(_bold_down(base), dy, dx) for dy, dx in near],
+            label,
+            "bolder",
+        )
     for label, letter in enumerate(CLASSES):
         add([xo.shift(xo.IMAGES[letter], dy, dx) for dy, dx in far], label, "moved 2")
     for label, letter in enumerate(CLASSES):
         moves = [near[i] for i in rng.integers(len(near), size=noisy)]
-        add([xo.add_noise(xo.shift(xo.IMAGES[letter], dy, dx), flips, seed=int(rng.integers(2**31)))
-             for dy, dx in moves], label, "noisier")
+        add(
+            [
+                xo.add_noise(xo.shift(xo.IMAGES[letter], dy, dx), flips, seed=int(rng.integers(2**31)))
+                for dy, dx in moves
+            ],
+            label,
+            "noisier",
+        )
     return np.stack(x), np.array(y), np.array(kind)
 
 
@@ -162,6 +174,7 @@ def overlap(x_a, x_b):
 
 # ---------------------------------------------------------------- parameters
 
+
 def init_params(n_filters=3, seed=0):
     """Return random starting weights: filters uniform in [-1, 1], small dense weights, zero bias.
 
@@ -173,9 +186,11 @@ def init_params(n_filters=3, seed=0):
         {"filters": (n_filters, 3, 3), "weights": (2, 4 n_filters), "bias": (2,)}.
     """
     rng = np.random.default_rng(seed)
-    return {"filters": rng.uniform(-1, 1, (n_filters, 3, 3)),
-            "weights": rng.normal(0, 0.1, (len(CLASSES), 4 * n_filters)),
-            "bias": np.zeros(len(CLASSES))}
+    return {
+        "filters": rng.uniform(-1, 1, (n_filters, 3, 3)),
+        "weights": rng.normal(0, 0.1, (len(CLASSES), 4 * n_filters)),
+        "bias": np.zeros(len(CLASSES)),
+    }
 
 
 def hand_params():
@@ -192,6 +207,7 @@ def hand_params():
 
 
 # ---------------------------------------------------------------- forward and backward
+
 
 def _pool(a):
     """Max-pool (N, H, W, F) by 2x2 windows with stride 2 and 'same' padding; return out and argmax."""
@@ -241,8 +257,17 @@ def forward(params, x):
     vector = pool2.transpose(0, 3, 1, 2).reshape(x.shape[0], -1)
     scores = vector @ params["weights"].T + params["bias"]
     probs = ops.softmax(scores)
-    cache = dict(patches=patches, conv=conv, relu=relu, pool1=pool1, idx1=idx1, pool2=pool2, idx2=idx2,
-                 vector=vector, scores=scores)
+    cache = dict(
+        patches=patches,
+        conv=conv,
+        relu=relu,
+        pool1=pool1,
+        idx1=idx1,
+        pool2=pool2,
+        idx2=idx2,
+        vector=vector,
+        scores=scores,
+    )
     return probs, cache
 
 
@@ -300,6 +325,7 @@ def backward(params, probs, cache, y, kind="cross_entropy"):
 
 
 # ---------------------------------------------------------------- training
+
 
 def accuracy(params, x, y):
     """Return the fraction of images whose most probable class is the right one.

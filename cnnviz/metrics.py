@@ -2,47 +2,22 @@
 
 Pure NumPy: imports neither Keras nor matplotlib, so it works on predictions from anywhere.
 Labels are class indices 0..K-1 (a (N, 1) column or one-hot rows are accepted); probabilities
-are (N, K) rows, or one sigmoid column p that stands for [1 - p, p].
+are (N, K) rows, or one sigmoid column p that stands for [1 - p, p] (``cnnviz.prediction`` reads both).
 """
+
 import numpy as np
 
-
-def labels_from(y):
-    """Return class indices (N,) from labels given as indices, a (N, 1) column, or one-hot rows.
-
-    Args:
-        y: labels, shape (N,), (N, 1) or (N, K) one-hot.
-
-    Returns:
-        An int array of shape (N,).
-    """
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        return y.argmax(axis=1)
-    return y.reshape(len(y)).astype(int)
-
-
-def class_probabilities(proba):
-    """Return (N, K) class probabilities; a single sigmoid column p, (N,) or (N, 1), becomes [1 - p, p].
-
-    Args:
-        proba: model outputs, (N,), (N, 1) sigmoid or (N, K) softmax.
-
-    Returns:
-        A float array (N, K) whose rows sum to 1 for sigmoid and softmax outputs.
-    """
-    proba = np.asarray(proba, dtype=float)
-    if proba.ndim == 1 or proba.shape[1] == 1:
-        p = proba.reshape(-1)
-        return np.stack([1 - p, p], axis=1)
-    return proba
+from cnnviz import arguments
+from cnnviz.prediction import class_probabilities, labels_from
 
 
 def _same_shape(y_true, y_pred):
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape or y_true.size == 0:
-        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must be non-empty and the same shape; "
-                         "pass class indices, e.g. proba.argmax(axis=1)")
+        raise ValueError(
+            f"y_true {y_true.shape} and y_pred {y_pred.shape} must be non-empty and the same shape; "
+            "pass class indices, e.g. proba.argmax(axis=1)"
+        )
     return y_true, y_pred
 
 
@@ -79,13 +54,14 @@ def confusion_matrix(y_true, y_pred, n_classes):
             last row by NumPy's negative indexing).
     """
     y_true, y_pred = _same_shape(y_true, y_pred)
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
-        raise ValueError(f"n_classes must be a whole number >= 1; got {n_classes!r}")
+    n_classes = arguments.whole_number(n_classes, "n_classes")
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         bad = y[(y < 0) | (y >= n_classes) | (y != np.round(y))]
         if bad.size:
-            raise ValueError(f"{name} holds {bad[0].item()!r}, which is not a class index 0..{n_classes - 1}; "
-                             "labels must be whole numbers from 0 to n_classes - 1")
+            raise ValueError(
+                f"{name} holds {bad[0].item()!r}, which is not a class index 0..{n_classes - 1}; "
+                "labels must be whole numbers from 0 to n_classes - 1"
+            )
     cm = np.zeros((n_classes, n_classes), dtype=int)
     np.add.at(cm, (y_true.astype(int), y_pred.astype(int)), 1)
     return cm

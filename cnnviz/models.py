@@ -1,28 +1,26 @@
-"""The course's Keras models, backbone, augmentation layer and CIFAR-10 whitening; uses Keras, never matplotlib.
+"""The course's Keras models, backbone and augmentation layer; uses Keras, never matplotlib.
 
 Copies of the networks notebooks 05 and 06 define in their own cells (``tests/test_notebook_sync.py``
-fails when a copy and its notebook differ), the pretrained EfficientNet-Lite0 backbone, the course's
-augmentation layer and CIFAR-10 whitening.
+fails when a copy and its notebook differ), the pretrained EfficientNet-Lite0 backbone and the course's
+augmentation layer. CIFAR-10's whitening kernel is NumPy: ``cnnviz.whitening``.
 
 Keras module (TensorFlow through ``config.keras_quietly``); it imports neither matplotlib nor
 ``cnnviz.plots`` or ``cnnviz.widgets``. The notebooks write their models themselves; 07, the tests
 and ``bench/`` use these copies.
 """
+
 import numpy as np
 
-from cnnviz import config
+from cnnviz import arguments, config
 from cnnviz.weights import LITE0_STAGES, load_lite0_weights
+from cnnviz.whitening import CIFAR10_MEAN, CIFAR10_STD
 
 keras = config.keras_quietly()
 from keras import layers  # noqa: E402  (after the quiet import)
 
-# Per-channel mean and standard deviation of CIFAR-10's 50,000 training images on the 0-1 scale
-# (notebook 06 checks them on the training split).
-CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
-CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+# --------------------------------------------- notebook 05's networks (cats vs dogs)
+# ali2019_cnn copies its cell; the rest serves 05, 07 and the tests
 
-
-# ------------------------------------------------- notebook 05's networks (cats vs dogs): ali2019_cnn copies its cell; the rest serves 05, 07 and the tests
 
 def ali2019_cnn(image_size=64, augment=True):
     """Build the cats-vs-dogs network of Ali (2019) in Keras 3: 0-255 pixels in, P(dog) out.
@@ -33,18 +31,21 @@ def ali2019_cnn(image_size=64, augment=True):
     (augmentation acts in training only).
     """
     augmentation = [layers.RandomFlip("horizontal"), layers.RandomZoom(0.2, 0.2)] if augment else []
-    return keras.Sequential([
-        keras.Input((image_size, image_size, 3)),
-        *augmentation,                                  # horizontal_flip=True, zoom_range=0.2
-        layers.Rescaling(1 / 255),                      # rescale=1./255
-        layers.Conv2D(32, (3, 3), activation="relu"),   # 32 filters of 3x3 (Keras 1 wrote 32, 3, 3)
-        layers.MaxPooling2D((2, 2)),
-        layers.Conv2D(32, (3, 3), activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Flatten(),
-        layers.Dense(128, activation="relu"),           # 128 units (Keras 1 called them output_dim)
-        layers.Dense(1, activation="sigmoid"),          # P(dog); 1 - P(dog) is P(cat)
-    ], name=f"ali2019_{image_size}px" + ("" if augment else "_no_augmentation"))
+    return keras.Sequential(
+        [
+            keras.Input((image_size, image_size, 3)),
+            *augmentation,  # horizontal_flip=True, zoom_range=0.2
+            layers.Rescaling(1 / 255),  # rescale=1./255
+            layers.Conv2D(32, (3, 3), activation="relu"),  # 32 filters of 3x3 (Keras 1 wrote 32, 3, 3)
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(32, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),  # 128 units (Keras 1 called them output_dim)
+            layers.Dense(1, activation="sigmoid"),  # P(dog); 1 - P(dog) is P(cat)
+        ],
+        name=f"ali2019_{image_size}px" + ("" if augment else "_no_augmentation"),
+    )
 
 
 def lite0_transfer(image_size=128, augment=True, dropout=0.2):
@@ -59,14 +60,14 @@ def lite0_transfer(image_size=128, augment=True, dropout=0.2):
     if augment:
         x = layers.RandomFlip("horizontal")(x)
         x = layers.RandomZoom(0.2, 0.2)(x)
-    x = lite0_features(x)                                # the backbone's layers (cnnviz: plumbing)
-    x = layers.GlobalAveragePooling2D(name="pool")(x)    # 1,280 maps -> 1,280 numbers
+    x = lite0_features(x)  # the backbone's layers (cnnviz: plumbing)
+    x = layers.GlobalAveragePooling2D(name="pool")(x)  # 1,280 maps -> 1,280 numbers
     x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", name="head")(x)
     model = keras.Model(inputs, outputs, name=f"lite0_transfer_{image_size}px")
-    load_lite0_weights(model)                            # ImageNet weights into the lite0_ layers
+    load_lite0_weights(model)  # ImageNet weights into the lite0_ layers
     for layer in model.layers:
-        layer.trainable = not layer.name.startswith("lite0_")   # freeze the whole backbone
+        layer.trainable = not layer.name.startswith("lite0_")  # freeze the whole backbone
     return model
 
 
@@ -122,27 +123,31 @@ def flat_transfer(model, backbone="efficientnet_lite0", head="head"):
 
 # ------------------------------------------------- copies of notebook 06's networks (CIFAR-10)
 
+
 def anonymous_cnn():
     """Build the CIFAR-10 network of Anonymous (n.d.) as published, its division by 255 as the first layer.
 
     Three blocks of a 2x2 convolution (16, 32, 64 filters, "same" padding, ReLU) and 2x2 max
     pooling, dropout, a Dense layer of 500, dropout, and 10 softmax outputs: 528,054 parameters.
     """
-    return keras.Sequential([
-        keras.Input((32, 32, 3)),
-        layers.Rescaling(1 / 255),      # the article's x_train.astype('float32') / 255, inside the model
-        layers.Conv2D(16, (2, 2), padding="same", activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Conv2D(32, (2, 2), padding="same", activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Conv2D(64, (2, 2), padding="same", activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Dropout(0.3),
-        layers.Flatten(),
-        layers.Dense(500, activation="relu"),
-        layers.Dropout(0.4),
-        layers.Dense(10, activation="softmax"),
-    ], name="anonymous_cnn")
+    return keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            layers.Rescaling(1 / 255),  # the article's x_train.astype('float32') / 255, inside the model
+            layers.Conv2D(16, (2, 2), padding="same", activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(32, (2, 2), padding="same", activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (2, 2), padding="same", activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Dropout(0.3),
+            layers.Flatten(),
+            layers.Dense(500, activation="relu"),
+            layers.Dropout(0.4),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="anonymous_cnn",
+    )
 
 
 def cifar10_net(widths=(24, 48, 96), whiten=None, shift=0, residual=False, bn_momentum=0.9):
@@ -153,8 +158,8 @@ def cifar10_net(widths=(24, 48, 96), whiten=None, shift=0, residual=False, bn_mo
     ``residual`` gives the last stage a third convolution whose output is added to its input.
     """
     inputs = keras.Input((32, 32, 3), name="pixels")
-    x = layers.RandomFlip("horizontal", name="flip")(inputs)   # training only
-    x = RandomShift(shift, name="shift")(x)                    # training only; 0: no shift
+    x = layers.RandomFlip("horizontal", name="flip")(inputs)  # training only
+    x = RandomShift(shift, name="shift")(x)  # training only; 0: no shift
     x = layers.Rescaling(1 / 255, name="rescale")(x)
     x = layers.Normalization(mean=CIFAR10_MEAN, variance=np.square(CIFAR10_STD), name="normalize")(x)
     n_white = 24 if whiten is None else np.shape(whiten)[-1]
@@ -166,7 +171,7 @@ def cifar10_net(widths=(24, 48, 96), whiten=None, shift=0, residual=False, bn_mo
     def conv_bn_relu(x, width, name, pool=False):
         x = layers.Conv2D(width, (3, 3), padding="same", use_bias=False, name=f"{name}_conv")(x)
         if pool:
-            x = layers.MaxPooling2D((2, 2), name=f"{name}_pool")(x)   # pool first: BatchNorm on 1/4 the numbers
+            x = layers.MaxPooling2D((2, 2), name=f"{name}_pool")(x)  # pool first: BatchNorm on 1/4 the numbers
         x = layers.BatchNormalization(momentum=bn_momentum, scale=False, name=f"{name}_bn")(x)
         return layers.ReLU(name=f"{name}_relu")(x)
 
@@ -176,12 +181,13 @@ def cifar10_net(widths=(24, 48, 96), whiten=None, shift=0, residual=False, bn_mo
         if residual and i == len(widths):
             y = layers.Add(name=f"stage{i}_add")([x, conv_bn_relu(y, width, f"stage{i}c")])
         x = y
-    x = layers.GlobalMaxPooling2D(name="global_max")(x)        # the strongest response of each map
+    x = layers.GlobalMaxPooling2D(name="global_max")(x)  # the strongest response of each map
     outputs = layers.Dense(10, activation="softmax", name="classes")(x)
     return keras.Model(inputs, outputs, name="cifar10_net")
 
 
 # ------------------------------------------------- plumbing
+
 
 def lite0_features(x):
     """Add EfficientNet-Lite0's layers to a functional graph: 0-255 pixels ``x`` in, 1280 maps out.
@@ -196,6 +202,7 @@ def lite0_features(x):
         The tensor of the last layer (``lite0_head_bn_relu6``): (batch, height/32, width/32, 1280),
         rounded up; 4x4 maps for 128x128 images.
     """
+
     def bn_relu6(y, name, relu=True):
         y = layers.BatchNormalization(epsilon=1e-3, name=f"lite0_{name}")(y)
         return layers.ReLU(6.0, name=f"lite0_{name}_relu6")(y) if relu else y
@@ -243,8 +250,7 @@ class RandomShift(layers.Layer):
 
     def __init__(self, pad=2, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(pad, bool) or not isinstance(pad, int) or pad < 0:
-            raise ValueError(f"pad must be a whole number of pixels >= 0; got {pad!r}")
+        pad = arguments.whole_number(pad, "pad", minimum=0, unit="pixels")
         self.pad, self.seed = pad, seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -269,58 +275,6 @@ class RandomShift(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "pad": self.pad, "seed": self.seed}
-
-
-def image_patches(images, size=2):
-    """Return every ``size`` x ``size`` patch of normalised images as a row of size*size*3 numbers.
-
-    Pixels are scaled to 0-1, then normalised with ``CIFAR10_MEAN`` and ``CIFAR10_STD``, as
-    ``cifar10_net`` does before its whitening layer.
-
-    Args:
-        images: a non-empty batch (N, height, width, 3) in 0-255 pixels.
-        size: the patch side, in pixels.
-
-    Returns:
-        A float32 array (N * (height - size + 1) * (width - size + 1), size*size*3); each row in
-        the order of a Conv2D kernel (row, column, channel), so ``patches @ kernel.reshape(-1, F)``
-        is that convolution's output.
-
-    Raises:
-        ValueError: if ``images`` is not a non-empty (N, height, width, 3) batch, or ``size`` is
-            larger than the images (NumPy's message).
-    """
-    images = np.asarray(images)
-    if images.ndim != 4 or images.shape[-1] != 3 or len(images) == 0:
-        raise ValueError(f"images must be a non-empty batch (N, H, W, 3); got shape {images.shape}")
-    x = (images.astype("float32") / 255 - np.float32(CIFAR10_MEAN)) / np.float32(CIFAR10_STD)
-    patches = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(1, 2))  # N, h, w, C, size, size
-    return patches.transpose(0, 1, 2, 4, 5, 3).reshape(-1, size * size * 3)  # rows in Conv2D kernel order
-
-
-def whitening_kernel(images, eps=5e-4, size=2):
-    """Return a conv kernel that whitens image patches (PCA, both signs), for ``cifar10_net(whiten=...)``.
-
-    Each filter is one principal component of the ``size`` x ``size`` patches of ``images``
-    (the strongest first), divided by the square root of its variance: the filter outputs are
-    uncorrelated with variance 1. The negated filters follow, so a ReLU after them keeps both signs.
-
-    Args:
-        images: a non-empty batch (N, height, width, 3) in 0-255 pixels, e.g. 5,000 training images.
-        eps: added to each variance before the square root, so near-empty components do not blow up.
-        size: the patch (and kernel) side, in pixels.
-
-    Returns:
-        A float32 kernel (size, size, 3, 2 * size*size*3): (2, 2, 3, 24) by default.
-
-    Raises:
-        ValueError: as ``image_patches``, for images that are not a non-empty (N, height, width, 3) batch.
-    """
-    patches = image_patches(images, size).astype("float64")
-    variances, components = np.linalg.eigh(patches.T @ patches / len(patches))
-    variances, components = variances[::-1], components[:, ::-1]  # eigh sorts weakest first
-    kernel = (components / np.sqrt(variances + eps)).reshape(size, size, 3, -1)
-    return np.concatenate([kernel, -kernel], axis=-1).astype("float32")
 
 
 def count_macs(model):

@@ -5,10 +5,13 @@ a ``kernel`` is (kh, kw), (kh, kw, C) for one filter spanning C channels, or
 (kh, kw, C, F) for F filters. Like Keras, "convolution" here is cross-correlation
 (the kernel is not flipped).
 """
+
 import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+from cnnviz import arguments
 
 POOL_MODES = ("max", "avg", "sum", "l2")
 REDUCTIONS = ("sum", "mean")
@@ -16,10 +19,9 @@ REDUCTIONS = ("sum", "mean")
 
 # --------------------------------------------------------------------- checks
 
+
 def _check_stride(stride):
-    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
-        raise ValueError(f"stride must be a whole number >= 1 (how many pixels the window moves); got {stride!r}")
-    return int(stride)
+    return arguments.whole_number(stride, "stride", meaning="how many pixels the window moves")
 
 
 def _check_padding(padding):
@@ -27,9 +29,7 @@ def _check_padding(padding):
         if padding not in ("valid", "same"):
             raise ValueError(f"padding must be 'valid', 'same' or a whole number >= 0; got {padding!r}")
         return padding
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-        raise ValueError(f"padding must be 'valid', 'same' or a whole number >= 0; got {padding!r}")
-    return int(padding)
+    return arguments.whole_number(padding, "padding", minimum=0, meaning="zeros on each side; or 'valid' or 'same'")
 
 
 def _as_array(x, name):
@@ -41,6 +41,7 @@ def _as_array(x, name):
 
 # ----------------------------------------------------------------- arithmetic
 
+
 def output_size(n, kernel, stride=1, padding=0, strict=True):
     """Return the output length ((n - kernel + 2*padding) / stride) + 1 along one axis.
 
@@ -49,9 +50,7 @@ def output_size(n, kernel, stride=1, padding=0, strict=True):
     tile the padded input exactly is refused with an explanation; with ``strict=False``
     the leftover pixels are dropped, as Keras does.
     """
-    for label, value in (("input size n", n), ("kernel", kernel)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{label} must be a whole number >= 1; got {value!r}")
+    n, kernel = arguments.whole_number(n, "input size n"), arguments.whole_number(kernel, "kernel")
     stride = _check_stride(stride)
     padding = _check_padding(padding)
     if padding == "same":
@@ -61,7 +60,8 @@ def output_size(n, kernel, stride=1, padding=0, strict=True):
     if kernel > span:
         raise ValueError(
             f"kernel {kernel} is larger than the padded input {span} (n={n}, padding={pad} on each side); "
-            f"use a smaller kernel or more padding")
+            f"use a smaller kernel or more padding"
+        )
     steps, leftover = divmod(span - kernel, stride)
     if leftover and strict:
         fits = [s for s in range(1, span - kernel + 1) if (span - kernel) % s == 0]
@@ -69,7 +69,8 @@ def output_size(n, kernel, stride=1, padding=0, strict=True):
             f"stride {stride} does not tile: (n - kernel + 2*padding) / stride = ({n} - {kernel} + 2*{pad}) / {stride} "
             f"= {(span - kernel) / stride:g} is not a whole number, so the last window would hang {stride - leftover} "
             f"pixel(s) past the edge and {leftover} pixel(s) would never be the start of a window. "
-            f"Strides that tile here: {fits}; or change the padding.")
+            f"Strides that tile here: {fits}; or change the padding."
+        )
     return steps + 1
 
 
@@ -90,6 +91,7 @@ def _pad_amounts(h, w, kh, kw, stride, padding):
 
 # ---------------------------------------------------------------- convolution
 
+
 def conv2d(image, kernel, stride=1, padding="valid", reduce="sum"):
     """Slide ``kernel`` over ``image`` and return the feature map (cross-correlation, as Keras).
 
@@ -109,8 +111,10 @@ def conv2d(image, kernel, stride=1, padding="valid", reduce="sum"):
     if kernel.ndim not in (2, 3, 4):
         raise ValueError(f"kernel must be (k, k), (k, k, C) or (k, k, C, F); got shape {kernel.shape}")
     if kernel.shape[0] != kernel.shape[1]:
-        raise ValueError(f"kernel must be square (k x k); got {kernel.shape[0]}x{kernel.shape[1]}. "
-                         f"Pad it with zeros to a square, or use keras.layers.Conv2D for rectangular kernels")
+        raise ValueError(
+            f"kernel must be square (k x k); got {kernel.shape[0]}x{kernel.shape[1]}. "
+            f"Pad it with zeros to a square, or use keras.layers.Conv2D for rectangular kernels"
+        )
     squeeze_channels = image.ndim == 2
     if squeeze_channels:
         if kernel.ndim != 2:
@@ -120,19 +124,25 @@ def conv2d(image, kernel, stride=1, padding="valid", reduce="sum"):
     else:
         single = kernel.ndim == 3
         if kernel.ndim == 2:
-            raise ValueError(f"a 3-D image {image.shape} needs a kernel (k, k, C) or (k, k, C, F) "
-                             f"spanning its {image.shape[2]} channels; got kernel shape {kernel.shape}")
+            raise ValueError(
+                f"a 3-D image {image.shape} needs a kernel (k, k, C) or (k, k, C, F) "
+                f"spanning its {image.shape[2]} channels; got kernel shape {kernel.shape}"
+            )
         if single:
             kernel = kernel[..., None]
         if kernel.shape[2] != image.shape[2]:
-            raise ValueError(f"channel mismatch: the image has {image.shape[2]} channels but the kernel "
-                             f"spans {kernel.shape[2]}; a kernel must span every channel of its input")
+            raise ValueError(
+                f"channel mismatch: the image has {image.shape[2]} channels but the kernel "
+                f"spans {kernel.shape[2]}; a kernel must span every channel of its input"
+            )
     h, w = image.shape[:2]
     k = kernel.shape[0]
     (pt, pb), (pl, pr) = _pad_amounts(h, w, k, k, stride, padding)
     if k > h + pt + pb or k > w + pl + pr:
-        raise ValueError(f"kernel {k}x{k} is larger than the padded image {h + pt + pb}x{w + pl + pr} "
-                         f"(image {h}x{w}, padding={padding!r}); use a smaller kernel or more padding")
+        raise ValueError(
+            f"kernel {k}x{k} is larger than the padded image {h + pt + pb}x{w + pl + pr} "
+            f"(image {h}x{w}, padding={padding!r}); use a smaller kernel or more padding"
+        )
     padded = np.pad(image, ((pt, pb), (pl, pr), (0, 0)))
     windows = sliding_window_view(padded, (k, k), axis=(0, 1))[::stride, ::stride]
     # windows: (H', W', C, k, k); kernel: (k, k, C, F)
@@ -153,14 +163,17 @@ def locally_connected2d(image, kernels, stride=1):
     image = _as_array(image, "image")
     kernels = _as_array(kernels, "kernels")
     if image.ndim != 2 or kernels.ndim != 4 or kernels.shape[2] != kernels.shape[3]:
-        raise ValueError(f"locally_connected2d takes a 2-D image and kernels (H', W', k, k); "
-                         f"got {image.shape} and {kernels.shape}")
+        raise ValueError(
+            f"locally_connected2d takes a 2-D image and kernels (H', W', k, k); got {image.shape} and {kernels.shape}"
+        )
     k = kernels.shape[2]
     stride = _check_stride(stride)
     windows = sliding_window_view(image, (k, k))[::stride, ::stride]
     if windows.shape[:2] != kernels.shape[:2]:
-        raise ValueError(f"kernels must have one k x k kernel per output pixel: expected leading shape "
-                         f"{windows.shape[:2]}, got {kernels.shape[:2]}")
+        raise ValueError(
+            f"kernels must have one k x k kernel per output pixel: expected leading shape "
+            f"{windows.shape[:2]}, got {kernels.shape[:2]}"
+        )
     return np.einsum("yxij,yxij->yx", windows, kernels)
 
 
@@ -175,11 +188,12 @@ def window_products(image, kernel, row, col, stride=1):
     n_cols = output_size(image.shape[1], k, stride, strict=False)
     if not (0 <= row < n_rows and 0 <= col < n_cols):
         raise ValueError(f"window ({row}, {col}) is outside the {n_rows}x{n_cols} output")
-    window = image[row * stride:row * stride + k, col * stride:col * stride + k]
+    window = image[row * stride : row * stride + k, col * stride : col * stride + k]
     return window, window * kernel
 
 
 # ---------------------------------------------------------------- activations
+
 
 def relu(x):
     """Replace every negative value by zero: ReLU(x) = max(0, x), value by value.
@@ -229,6 +243,7 @@ def flatten(x):
 
 # -------------------------------------------------------------------- pooling
 
+
 def pool2d(fmap, size=2, stride=2, mode="max", padding="valid"):
     """Summarise each size x size window of ``fmap`` (H, W) or (H, W, C) by max, avg, sum or l2.
 
@@ -254,8 +269,7 @@ def pool2d(fmap, size=2, stride=2, mode="max", padding="valid"):
     fmap = _as_array(fmap, "fmap")
     if mode not in POOL_MODES:
         raise ValueError(f"mode must be one of {POOL_MODES}; got {mode!r}")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"size must be a whole number >= 1; got {size!r}")
+    size = arguments.whole_number(size, "size")
     stride = _check_stride(stride)
     if padding not in ("valid", "same"):
         raise ValueError(f"pooling padding must be 'valid' or 'same'; got {padding!r}")
@@ -263,9 +277,11 @@ def pool2d(fmap, size=2, stride=2, mode="max", padding="valid"):
         raise ValueError(f"fmap must be 2-D (H, W) or 3-D (H, W, C); got shape {fmap.shape}")
     if np.isnan(fmap).any():
         where = tuple(int(i) for i in np.argwhere(np.isnan(fmap))[0])
-        raise ValueError(f"fmap holds {int(np.isnan(fmap).sum())} NaN value(s) (the first at {where}): a NaN has "
-                         f"no maximum or average. Fill them in first, e.g. np.nan_to_num(fmap), or pool a map "
-                         f"without missing values")
+        raise ValueError(
+            f"fmap holds {int(np.isnan(fmap).sum())} NaN value(s) (the first at {where}): a NaN has "
+            f"no maximum or average. Fill them in first, e.g. np.nan_to_num(fmap), or pool a map "
+            f"without missing values"
+        )
     squeeze = fmap.ndim == 2
     if squeeze:
         fmap = fmap[..., None]
@@ -275,7 +291,7 @@ def pool2d(fmap, size=2, stride=2, mode="max", padding="valid"):
         raise ValueError(f"pool size {size} is larger than the feature map {h}x{w}; use a smaller size")
     pad = ((pt, pb), (pl, pr), (0, 0))
     padded = np.pad(fmap, pad)
-    real = np.pad(np.ones(fmap.shape, dtype=bool), pad)            # False on the padding cells
+    real = np.pad(np.ones(fmap.shape, dtype=bool), pad)  # False on the padding cells
     view = (slice(None, None, stride), slice(None, None, stride))
     windows = sliding_window_view(padded, (size, size), axis=(0, 1))[view]
     inside = sliding_window_view(real, (size, size), axis=(0, 1))[view]
@@ -287,11 +303,12 @@ def pool2d(fmap, size=2, stride=2, mode="max", padding="valid"):
     elif mode == "sum":
         out = np.where(inside, windows, 0.0).sum(axis=axes)
     else:
-        out = np.sqrt(np.where(inside, windows ** 2, 0.0).sum(axis=axes))
+        out = np.sqrt(np.where(inside, windows**2, 0.0).sum(axis=axes))
     return out[..., 0] if squeeze else out
 
 
 # ------------------------------------------------------------ parameter counts
+
 
 def conv_params(kernel_size, in_channels, filters, bias=True):
     """Count the weights of a convolution layer: (k * k * in_channels + bias) * filters."""
@@ -308,10 +325,11 @@ def locally_connected_params(out_h, out_w, kernel_size, in_channels, filters, bi
     return out_h * out_w * conv_params(kernel_size, in_channels, filters, bias)
 
 
-# ------------------------------------------- seed 001's path and plain explanations
+# ------------------------------------------- Dishashree (n.d.)'s path and plain explanations
+
 
 def slide_row_weights(image, weights, padding=0):
-    """Slide a row of weights along every row of a 2-D ``image`` (seed 001's cases 2-4).
+    """Slide a row of weights along every row of a 2-D ``image`` (Dishashree (n.d.)'s cases 2-4).
 
     Each output pixel is sum_j weights[j] * image[r, c + j]: the neighbours to the right
     share the weights. ``padding`` zeros are added at the left and right ends of each row.
@@ -320,14 +338,16 @@ def slide_row_weights(image, weights, padding=0):
     weights = _as_array(weights, "weights")
     padding = _check_padding(padding)
     if image.ndim != 2 or weights.ndim != 1:
-        raise ValueError(f"slide_row_weights takes a 2-D image and a 1-D row of weights; "
-                         f"got {image.shape} and {weights.shape}")
+        raise ValueError(
+            f"slide_row_weights takes a 2-D image and a 1-D row of weights; got {image.shape} and {weights.shape}"
+        )
     if isinstance(padding, str):
         raise ValueError(f"padding must be a whole number of zeros here; got {padding!r}")
     padded = np.pad(image, ((0, 0), (padding, padding)))
     if weights.size > padded.shape[1]:
-        raise ValueError(f"{weights.size} weights do not fit in a row of {padded.shape[1]} pixels; "
-                         f"use fewer weights or more padding")
+        raise ValueError(
+            f"{weights.size} weights do not fit in a row of {padded.shape[1]} pixels; use fewer weights or more padding"
+        )
     return sliding_window_view(padded, weights.size, axis=1) @ weights
 
 
@@ -340,9 +360,29 @@ def explain_output_size(n, kernel, stride=1, padding=0):
     if padding == "same":
         return out, f"padding='same': output = ceil(n / stride) = ceil({n} / {stride}) = {out}"
     pad = 0 if padding == "valid" else padding
-    return out, (f"output = (n - kernel + 2*padding) / stride + 1 = ({n} - {kernel} + 2*{pad}) / {stride} + 1 "
-                 f"= {out}: the window lands at {out} positions along each axis")
+    return out, (
+        f"output = (n - kernel + 2*padding) / stride + 1 = ({n} - {kernel} + 2*{pad}) / {stride} + 1 "
+        f"= {out}: the window lands at {out} positions along each axis"
+    )
 
+
+def leftover(n, kernel, stride=1, padding=0):
+    """Return how many rows (or columns) of the padded input no window reaches: 0 when the windows tile it.
+
+    Args:
+        n: input size along one axis.
+        kernel: kernel size along that axis.
+        stride: how many pixels the window moves.
+        padding: zeros added on each side (a whole number, or 'valid' for 0).
+
+    Returns:
+        The count of pixels Keras drops at the far edge (``padding="valid"``-style floor).
+
+    Raises:
+        ValueError: as ``output_size``.
+    """
+    out = output_size(n, kernel, stride, padding, strict=False)
+    return n + 2 * (0 if padding == "valid" else padding) - ((out - 1) * stride + kernel)
 
 
 def explain_floor_output_size(n, kernel, stride=1, padding=0):
@@ -365,18 +405,24 @@ def explain_floor_output_size(n, kernel, stride=1, padding=0):
             larger than the padded input.
     """
     if padding == "same":
-        raise ValueError("explain_floor_output_size takes a number of zeros; for padding='same' "
-                         "use explain_output_size (Keras: ceil(n / stride))")
-    out = output_size(n, kernel, stride, padding, strict=False)
+        raise ValueError(
+            "explain_floor_output_size takes a number of zeros; for padding='same' "
+            "use explain_output_size (Keras: ceil(n / stride))"
+        )
+    out, left = output_size(n, kernel, stride, padding, strict=False), leftover(n, kernel, stride, padding)
     pad = 0 if padding == "valid" else padding
     span = n + 2 * pad
-    left = span - ((out - 1) * stride + kernel)
-    formula = (f"output = floor((n + 2*padding - kernel) / stride) + 1 = floor(({n} + 2*{pad} - {kernel}) / "
-               f"{stride}) + 1 = floor({(span - kernel) / stride:g}) + 1 = {out}")
+    formula = (
+        f"output = floor((n + 2*padding - kernel) / stride) + 1 = floor(({n} + 2*{pad} - {kernel}) / "
+        f"{stride}) + 1 = floor({(span - kernel) / stride:g}) + 1 = {out}"
+    )
     if not left:
         return out, f"{formula}: the windows tile exactly, every pixel is reached"
-    return out, (f"{formula}: the windows do not tile exactly; the last {left} row(s) and column(s) of the "
-                 f"padded input are never reached, and Keras drops them")
+    return out, (
+        f"{formula}: the windows do not tile exactly; the last {left} row(s) and column(s) of the "
+        f"padded input are never reached, and Keras drops them"
+    )
+
 
 # Classic hand-made 3x3 kernels for photos (notebook 02): edges, outline, blur, sharpen.
 CLASSIC_KERNELS = {
@@ -399,74 +445,3 @@ def stack_kernels(kernels, channel_weights=(1 / 3, 1 / 3, 1 / 3)):
         raise ValueError(f"stack_kernels needs 2-D kernels of one shape; got {[k.shape for k in kernels]}")
     weights = _as_array(channel_weights, "channel_weights")
     return np.stack(kernels, axis=-1)[:, :, None, :] * weights[None, None, :, None]
-
-
-# ------------------------------------------------------------ maps: resize and scale (Grad-CAM, occlusion)
-
-def resize_map(values, shape):
-    """Resize a 2-D map to ``shape`` (height, width) by bilinear interpolation between cell centres.
-
-    Args:
-        values: a 2-D array, e.g. a Grad-CAM map (h, w).
-        shape: the (height, width) wanted, e.g. the photo's.
-
-    Returns:
-        A float array of ``shape``.
-
-    Raises:
-        ValueError: if ``values`` is not 2-D or ``shape`` is not a (height, width) pair.
-    """
-    values = np.asarray(values, dtype=float)
-    if values.ndim != 2:
-        raise ValueError(f"resize_map takes a 2-D map; got shape {values.shape}")
-    try:
-        shape = tuple(int(n) for n in shape)
-    except TypeError:
-        raise ValueError(f"shape must be (height, width); got {shape!r}") from None
-    if len(shape) != 2 or min(shape) < 1:
-        raise ValueError(f"shape must be (height, width) of at least 1 pixel each; got {shape!r}")
-    for axis, n in enumerate(shape):
-        m = values.shape[axis]
-        src = np.clip((np.arange(n) + 0.5) * m / n - 0.5, 0, m - 1)
-        lo = np.floor(src).astype(int)
-        hi = np.minimum(lo + 1, m - 1)
-        t = (src - lo).reshape((-1, 1) if axis == 0 else (1, -1))
-        values = (np.take(values, lo, axis=axis) * (1 - t) + np.take(values, hi, axis=axis) * t)
-    return values
-
-
-def normalise(values):
-    """Scale a map to 0..1 by its largest value (a map with no positive value becomes zeros).
-
-    Args:
-        values: an array.
-
-    Returns:
-        A float array of the same shape.
-    """
-    values = np.asarray(values, dtype=float)
-    top = values.max() if values.size else 0.0
-    return values / top if top > 0 else np.zeros_like(values)
-
-
-def patch_starts(n, patch, stride):
-    """Return the start of each patch along an axis of ``n`` pixels; the last patch touches the far edge.
-
-    Args:
-        n: the image side, in pixels.
-        patch: the patch side, a whole number of pixels from 1 to ``n``.
-        stride: pixels between two patch starts, a whole number >= 1.
-
-    Returns:
-        An int array of start positions, in pixels.
-
-    Raises:
-        ValueError: if ``patch`` or ``stride`` is not a whole number >= 1, or ``patch`` > ``n``.
-    """
-    for label, value in (("patch", patch), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{label} must be a whole number of pixels >= 1; got {value!r}")
-    if patch > n:
-        raise ValueError(f"patch {patch} is larger than the image side {n}; use a patch of at most {n} pixels")
-    starts = list(range(0, n - patch + 1, stride))
-    return np.array(starts + ([n - patch] if starts[-1] != n - patch else []))

@@ -20,6 +20,7 @@ The marks a course notebook carries (cell metadata; the teacher's notebook reads
   core path before it), which keeps an nbgrader assignment small;
 - tag ``predict``: a cell whose output answers a "predict, then run" question (cleared for students).
 """
+
 import copy
 import json
 import re
@@ -36,11 +37,12 @@ NOTEBOOKS = ROOT / "notebooks"
 TEACHING = ROOT / "TEACHING.md"
 BENCH_README = ROOT / "bench" / "README.md"
 COURSE_GLOB = "[0-9][0-9]_*.ipynb"
-GENERATED = "cnnviz-generated"          # metadata key of cells the student edition adds
+GENERATED = "cnnviz-generated"  # metadata key of cells the student edition adds
 NBGRADER_SCHEMA = 3
 
 
 # ------------------------------------------------------------------ reading the notebooks
+
 
 def course_notebooks(folder=NOTEBOOKS):
     """Return the paths of the course's numbered notebooks, in order."""
@@ -139,6 +141,7 @@ def question(nb, exercise_id):
 
 # ------------------------------------------------------------------ the yardstick
 
+
 def _seconds(cell):
     """Stored run time of a code cell, from the execution metadata Jupyter writes."""
     m = cell.get("metadata", {}).get("execution", {})
@@ -175,8 +178,9 @@ def measured_class_seconds(readme=BENCH_README):
     """Return {notebook name: class-mode run time in seconds} from bench/README.md's table of measured times."""
     out = {}
     if Path(readme).is_file():
-        for name, seconds in re.findall(r"^\| `(\d\d_\w+)` \| [^|]+\| [^|]+\| (\d+) s\b", Path(readme).read_text(),
-                                        re.MULTILINE):
+        for name, seconds in re.findall(
+            r"^\| `(\d\d_\w+)` \| [^|]+\| [^|]+\| (\d+) s\b", Path(readme).read_text(), re.MULTILINE
+        ):
             out[name] = int(seconds)
     return out
 
@@ -219,7 +223,7 @@ def day_schedule(rows, day_end=DAY_END):
     """
     t = datetime.strptime(DAY_START, "%H:%M")
     out, pending = [], list(BREAKS)
-    for name, name_title, core, _ in rows:
+    for name, _title, core, _ in rows:
         while pending and t >= datetime.strptime(pending[0][0], "%H:%M") - timedelta(minutes=10):
             _, length, what = pending.pop(0)
             out.append((_clock(t), _clock(t + timedelta(minutes=length)), what, length))
@@ -269,77 +273,77 @@ def _cuts(n, parts):
 # Why each answer is right, in a sentence or two (the numbers are computed by cnnviz.exercises).
 WHY = {
     "01.1": "A grey channel picture is light where that channel's values are large; the channel with the "
-            "largest mean value is the one the photo holds the most of, and the lightest picture.",
+    "largest mean value is the one the photo holds the most of, and the lightest picture.",
     "01.2": "A dense layer connects every input number to every neuron: a colour image flattened gives height x "
-            "width x 3 inputs, each neuron has one weight per input and one bias.",
+    "width x 3 inputs, each neuron has one weight per input and one bias.",
     "01.3": "A kernel's weights are shared over the whole image, so the count depends on the kernel size, the "
-            "input channels and the number of kernels only (plus one bias each), never on the image size.",
+    "input channels and the number of kernels only (plus one bias each), never on the image size.",
     "01.4": "Yellow light is red and green light together with little blue; many pixels are right, the checker "
-            "judges the one given.",
+    "judges the one given.",
     "02.1": "Convolution is translation-equivariant: every window reads the same pixels as before, one column "
-            "further right, so each value of the map moves one cell right with the image.",
+    "further right, so each value of the map moves one cell right with the image.",
     "02.2": "The value of one window is the mean of its nine products, pixel times kernel weight; on the bolder X "
-            "more of the window's pixels are stroke, so fewer of them agree with the diagonal.",
+    "more of the window's pixels are stroke, so fewer of them agree with the diagonal.",
     "02.3": "A kernel responds most where the image looks like it; a vertical run of +1 weights matches the O's "
-            "left side and nothing of the X, whose strokes are diagonal.",
+    "left side and nothing of the X, whose strokes are diagonal.",
     "02.4": "Keras's output-size formula, floor((n + 2 padding - kernel) / stride) + 1: the windows that fit, "
-            "counted with the stride.",
+    "counted with the stride.",
     "02.5": "Changing the centre weight flips the product of the centre pixel only: the mean moves by two ninths.",
     "02.6": "Each filter spans all three channels and gives one map, so the depth is the number of filters and "
-            "each side shrinks by kernel - 1.",
+    "each side shrinks by kernel - 1.",
     "02.7": "One filter on an RGB image has a 5x5 slice of weights per input channel.",
     "03.1": "With padding='same' a pooling of stride s keeps ceil(n / s) values along a side: the last window "
-            "is cut short rather than dropped.",
+    "is cut short rather than dropped.",
     "03.2": "ReLU changes a pooled value only when every value of a pooling window is negative; an image that "
-            "disagrees with a filter everywhere in a quarter gives such a window.",
+    "disagrees with a filter everywhere in a quarter gives such a window.",
     "03.3": "Pooling forgives small shifts: after the two poolings, most of the O's twelve values stay where they "
-            "were; the answer counts those that change.",
+    "were; the answer counts those that change.",
     "03.4": "Average pooling keeps the mean of the window instead of its largest value, so it is never above max "
-            "pooling's value.",
+    "pooling's value.",
     "03.5": "A kernel that looks like one window of the O's top arc (stroke with background above and below) "
-            "responds there more than anywhere on the X.",
+    "responds there more than anywhere on the X.",
     "03.6": "Windows tile a map, with neither overlaps nor gaps, when the stride equals the size; 'same' padding "
-            "lets the last window hang over the edge of the 7x7 map.",
+    "lets the last window hang over the edge of the 7x7 map.",
     "03.7": "With padding='valid' every window lies wholly inside the map: floor((n - k) / s) + 1.",
     "04.1": "The votes are a dense layer, W @ v + b, and softmax turns the two scores into probabilities that "
-            "depend on how far apart the scores are.",
+    "depend on how far apart the scores are.",
     "04.2": "The votes read filters by quarter, not pixels, and pooling forgets where in a quarter a stroke is: "
-            "diagonals beside the X's own strokes give the same votes.",
+    "diagonals beside the X's own strokes give the same votes.",
     "04.3": "The nudge test measures a slope: (loss after a small nudge - loss before) / nudge; it agrees with "
-            "learn.backward's gradient to a few decimals.",
+    "learn.backward's gradient to a few decimals.",
     "04.4": "Training from the hand-made network keeps what it had and learns what it missed, measured on the "
-            "hard test set the network never trained on.",
+    "hard test set the network never trained on.",
     "05.1": "Follow the sizes: a 3x3 valid convolution takes two pixels off a side, a 2x2 pooling halves it; the "
-            "dense layer after Flatten holds nearly all the weights, and it grows with the image.",
+    "dense layer after Flatten holds nearly all the weights, and it grows with the image.",
     "05.2": "One step per batch, and the last batch is smaller rather than dropped: the number of photos divided "
-            "by the batch size, rounded up.",
+    "by the batch size, rounded up.",
     "05.3": "A new head for three classes is one dense layer: one weight per feature per class plus one bias per "
-            "class.",
+    "class.",
     "05.4": "Global average pooling leaves one number per map, so the dense layer no longer grows with the image.",
     "05.5": "The half-width of a 95% interval of an accuracy p on n images is 1.96 sqrt(p (1 - p) / n); a "
-            "difference smaller than it is a tie.",
+    "difference smaller than it is a tie.",
     "05.6": "EarlyStopping waits `patience` epochs without a new lowest validation loss; one higher epoch followed "
-            "by a new low does not stop it.",
+    "by a new low does not stop it.",
     "06.1": "A convolution has kernel height x width x input channels weights per filter, plus one bias each.",
     "06.2": "Without the hidden dense layer, the flattened maps go straight to the ten outputs; the convolutions "
-            "keep their weights.",
+    "keep their weights.",
     "06.3": "BatchNorm's moving averages keep 0.99 of their value per step: a batch is forgotten (weight under 1%) "
-            "after the smallest n with 0.99^n < 0.01.",
+    "after the smallest n with 0.99^n < 0.01.",
     "06.4": "With a one-hot label only the true class counts: cross-entropy is -ln(p of the true class), the "
-            "natural logarithm.",
+    "natural logarithm.",
     "06.5": "A convolution costs height x width x filters x 3 x 3 x input channels multiply-adds; halving every "
-            "width makes each stage about four times cheaper, except the first.",
+    "width makes each stage about four times cheaper, except the first.",
     "06.6": "The half-width of a 95% interval, 1.96 sqrt(p (1 - p) / n), in percentage points; ten thousand test "
-            "images make it narrow.",
+    "images make it narrow.",
     "06.7": "A class's accuracy is its diagonal entry over its row: all the images that truly belong to it.",
     "07.1": "Layer by layer, rf_out = rf_in + (kernel - 1) x jump_in and jump_out = jump_in x stride.",
     "07.2": "The jump multiplies by each stride on the way; stride-1 convolutions leave it as it is.",
     "07.3": "Along each side the patch starts at 0, stride, 2 stride, ... up to size - patch; one copy per pair "
-            "of starts.",
+    "of starts.",
     "07.4": "With one output, 'cat' scores -z: every channel weight flips sign, the sum before the ReLU is -S, "
-            "and the ReLU keeps its positive part.",
+    "and the ReLU keeps its positive part.",
     "07.5": "What the three channel weights have alike (their mean) against what differs (each weight minus the "
-            "mean): the share of the response that is plain brightness.",
+    "mean): the share of the response that is plain brightness.",
 }
 
 
@@ -352,7 +356,7 @@ def _pooling_example():
                 if exercises.pooling_covers(size, stride, padding) == (2, True):
                     try:
                         explorer.size.value, explorer.stride.value, explorer.padding.value = size, stride, padding
-                    except Exception:   # a value the sliders do not offer
+                    except Exception:  # a value the sliders do not offer
                         continue
                     if exercises.check("03.6", explorer, verbose=False):
                         return explorer, f"size {size}, stride {stride}, padding '{padding}'"
@@ -377,7 +381,7 @@ def _judged_examples():
     ex["01.4"] = _first_accepted("01.4", [([255, g, 0], "") for g in (255, 230, 200)])
     ex["02.3"] = _first_accepted("02.3", [(np.array([[-1, 1, -1]] * 3), "")])
     ex["03.2"] = _first_accepted("03.2", [(np.full((9, 9), v), "") for v in (1, -1)])
-    windows = [xo.O[r:r + 3, c:c + 3] for r in range(2) for c in range(7)]
+    windows = [xo.O[r : r + 3, c : c + 3] for r in range(2) for c in range(7)]
     ex["03.5"] = _first_accepted("03.5", [(w, "a 3x3 window of the O's top arc") for w in windows])
     ex["03.6"] = _pooling_example()
     shifted = []
@@ -407,8 +411,13 @@ def _show(answer):
         return f"{int(value)}" if value.is_integer() else f"{value:.4g}"
     if arr.ndim == 2 and arr.shape[0] > 3:
         return "\n".join(" ".join("#" if v > 0 else "." for v in row) for row in arr)
-    return str(np.round(arr, 4).tolist() if arr.dtype.kind == "f" else tuple(arr.tolist()) if arr.ndim == 1
-               and isinstance(answer, tuple) else arr.tolist())
+    return str(
+        np.round(arr, 4).tolist()
+        if arr.dtype.kind == "f"
+        else tuple(arr.tolist())
+        if arr.ndim == 1 and isinstance(answer, tuple)
+        else arr.tolist()
+    )
 
 
 def answer_key(folder=NOTEBOOKS):
@@ -425,11 +434,15 @@ def answer_key(folder=NOTEBOOKS):
     unknown = sorted(set(used) - set(exercises._EXERCISES))
     assert not unknown, f"notebooks check exercises cnnviz.exercises does not know: {unknown}"
     judged = _judged_examples()
-    lines = ["# Answer key", "",
-             f"Generated by `make answers` from `cnnviz.exercises` and the notebooks: {len(exercises._EXERCISES)} "
-             f"exercises, {len(used)} of them checked in a notebook. Every answer below is computed by the "
-             "checker's own code when this file is written; where many answers are right (a kernel to design, "
-             "a letter to paint), one the checker accepts is shown. Not for students.", ""]
+    lines = [
+        "# Answer key",
+        "",
+        f"Generated by `make answers` from `cnnviz.exercises` and the notebooks: {len(exercises._EXERCISES)} "
+        f"exercises, {len(used)} of them checked in a notebook. Every answer below is computed by the "
+        "checker's own code when this file is written; where many answers are right (a kernel to design, "
+        "a letter to paint), one the checker accepts is shown. Not for students.",
+        "",
+    ]
     for exercise_id in sorted(exercises._EXERCISES, key=lambda e: tuple(int(p) for p in e.split("."))):
         ex = exercises._EXERCISES[exercise_id]
         name, optional = used.get(exercise_id, (None, None))
@@ -441,18 +454,25 @@ def answer_key(folder=NOTEBOOKS):
         if ex.judge:
             answer, description = judged[exercise_id]
             shown = _show(answer)
-            lines.append("**An accepted answer** (the checker judges; many are right)" +
-                         (f": {description}" if description else "") + (":" if shown else "."))
+            lines.append(
+                "**An accepted answer** (the checker judges; many are right)"
+                + (f": {description}" if description else "")
+                + (":" if shown else ".")
+            )
             if shown:
                 lines += ["", "```", shown, "```"]
         else:
             lines += [f"**Answer.** `{_show(ex.fn())}`"]
-        lines += ["", f"**Why.** {WHY.get(exercise_id, '')} Method, as the hint after a wrong answer says: "
-                  f"{ex.hint}", ""]
+        lines += [
+            "",
+            f"**Why.** {WHY.get(exercise_id, '')} Method, as the hint after a wrong answer says: {ex.hint}",
+            "",
+        ]
     return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ the student edition
+
 
 def _marks(cell):
     return cell.get("metadata", {}).get("cnnviz", {})
@@ -505,20 +525,33 @@ def student_edition(nb):
     runs = dict(_optional_runs(nb["cells"]))
     for i, cell in enumerate(nb["cells"]):
         if i in runs:
-            minutes = yardstick({"cells": nb["cells"][i:runs[i]]})["optional"]
-            cells.append(_new_cell("markdown", f"> **Optional, about {max(1, round(minutes))} min.** What follows, up "
-                                   "to the next section of the core path (or the end), goes further: skip it on a "
-                                   "first pass, and come back to it when you are ahead. Nothing on the core path "
-                                   "needs it.", f"{cell['id']}-optional", "optional"))
+            minutes = yardstick({"cells": nb["cells"][i : runs[i]]})["optional"]
+            cells.append(
+                _new_cell(
+                    "markdown",
+                    f"> **Optional, about {max(1, round(minutes))} min.** What follows, up "
+                    "to the next section of the core path (or the end), goes further: skip it on a "
+                    "first pass, and come back to it when you are ahead. Nothing on the core path "
+                    "needs it.",
+                    f"{cell['id']}-optional",
+                    "optional",
+                )
+            )
         marks = _marks(cell)
         if "solution" in tags(cell):
             stub = _cleared(cell)
             stub["source"] = marks["stub"]
             stub["metadata"].pop("cnnviz")
-            cells.append(_new_cell("markdown", "> **Write it yourself.** In this edition the next cell is yours to "
-                                   "finish: replace its `raise NotImplementedError(...)` by the code its comment "
-                                   "describes, run it, then run the check below it until the check says *right*.",
-                                   f"{cell['id']}-yours", "write"))
+            cells.append(
+                _new_cell(
+                    "markdown",
+                    "> **Write it yourself.** In this edition the next cell is yours to "
+                    "finish: replace its `raise NotImplementedError(...)` by the code its comment "
+                    "describes, run it, then run the check below it until the check says *right*.",
+                    f"{cell['id']}-yours",
+                    "write",
+                )
+            )
             cells.append(stub)
             cells.append(_new_cell("code", marks["check"], f"{cell['id']}-check", "check"))
         elif "predict" in tags(cell):
@@ -559,6 +592,7 @@ def write_student(out_dir, folder=NOTEBOOKS):
 
 # ------------------------------------------------------------------ nbgrader
 
+
 def _lines(text):
     return text.split("\n")
 
@@ -573,16 +607,21 @@ def nbgrader_marked(solution, stub):
     end = 0
     while end < min(len(a), len(b)) - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
         end += 1
-    middle = a[start:len(a) - end]
+    middle = a[start : len(a) - end]
     indent = min((len(line) - len(line.lstrip()) for line in middle if line.strip()), default=0)
     pad = " " * indent
-    return "\n".join(a[:start] + [pad + "### BEGIN SOLUTION"] + middle + [pad + "### END SOLUTION"]
-                     + a[len(a) - end:])
+    return "\n".join(a[:start] + [pad + "### BEGIN SOLUTION"] + middle + [pad + "### END SOLUTION"] + a[len(a) - end :])
 
 
 def _nbgrader(cell, grade_id, solution=False, grade=False, points=None):
-    meta = {"grade": grade, "grade_id": grade_id, "locked": not solution, "schema_version": NBGRADER_SCHEMA,
-            "solution": solution, "task": False}
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": not solution,
+        "schema_version": NBGRADER_SCHEMA,
+        "solution": solution,
+        "task": False,
+    }
     if grade:
         meta["points"] = points
     cell["metadata"]["nbgrader"] = meta
@@ -602,7 +641,7 @@ def assignment_cells(nb):
         keep = {0} | set(solutions) | {i - 1 for i in solutions if cells[i - 1]["cell_type"] == "markdown"}
         keep |= {i for i, c in enumerate(cells) if c.get("id") in needed}
         return [cells[i] for i in sorted(keep)]
-    return [c for c in cells[:solutions[-1] + 1] if not is_optional(c)]
+    return [c for c in cells[: solutions[-1] + 1] if not is_optional(c)]
 
 
 def nbgrader_source(nb, points=1):
@@ -616,7 +655,7 @@ def nbgrader_source(nb, points=1):
     if not context:
         return None
     out, kept = copy.deepcopy(nb), []
-    out["metadata"].pop("widgets", None)       # stored widget state: the assignment starts with none
+    out["metadata"].pop("widgets", None)  # stored widget state: the assignment starts with none
     for cell in context:
         cell = _cleared(cell)
         cell["metadata"].pop("slideshow", None)
@@ -656,55 +695,85 @@ def write_assignments(course_dir, folder=NOTEBOOKS, names=None):
         "# Written by `make assignments` (cnnviz.teach): an nbgrader course built from the notebooks' marks.\n"
         "c = get_config()  # noqa: F821\n"
         "c.CourseDirectory.course_id = 'cnnviz'\n"
-        "c.Execute.timeout = 120\n")
+        "c.Execute.timeout = 120\n"
+    )
     return done
 
 
 # ------------------------------------------------------------------ TEACHING.md's generated blocks
 
 DISCUSSION = {
-    "00_index": ["What do you expect a network to 'see' in a photo of a cat, before we open one up?",
-                 "Why check five tutorials that teach the same thing, instead of trusting one?"],
-    "01_images_as_numbers": ["Exercise 01.2 counted a dense layer's weights on a 64x64 photo: how does the count grow "
-                             "for a phone's photo, and what does that say about learning from a few hundred photos?",
-                             "What does a convolution give up by reading only small windows?"],
-    "02_convolution_by_hand": ["Why is one shared kernel a good idea for images, and when would it be a bad one "
-                               "(think of a face that is always centred)?",
-                               "The map moves with the image: is that what a classifier wants? What still has to "
-                               "happen before 'X' or 'O' is decided?"],
-    "03_relu_and_pooling": ["ReLU changes nothing in Ali's network: why keep it in every real network?",
-                            "What does max pooling throw away, and when could that matter (a mouth below a nose)?"],
-    "04_flatten_and_voting": ["The hand-made network fails on bolder letters: who is to blame, the filters or the "
-                              "votes? How did you find out?",
-                              "Why does the nudge test agree with the gradient, and why do we not train with it?",
-                              "Softmax turned votes that clearly favour the X into a modest probability: is a probability a "
-                              "confidence?"],
-    "05_cats_vs_dogs": ["Ali's small network overfits our photos, the pretrained one far less: what did the "
-                        "pretrained one bring that our data could not?",
-                        "Two models within each other's 95% intervals: which would you ship, and what would you "
-                        "measure next?"],
-    "06_cifar10": ["Each recipe change was measured on validation images: why never on the test set?",
-                   "Which classes does the network confuse, and would a person confuse them too?"],
-    "07_what_the_network_learned": ["Grad-CAM highlights the dog's face: does that prove the network 'knows' dogs?",
-                                    "Occlusion and Grad-CAM disagree on an image: which do you trust, and why?"],
+    "00_index": [
+        "What do you expect a network to 'see' in a photo of a cat, before we open one up?",
+        "Why check five tutorials that teach the same thing, instead of trusting one?",
+    ],
+    "01_images_as_numbers": [
+        "Exercise 01.2 counted a dense layer's weights on a 64x64 photo: how does the count grow "
+        "for a phone's photo, and what does that say about learning from a few hundred photos?",
+        "What does a convolution give up by reading only small windows?",
+    ],
+    "02_convolution_by_hand": [
+        "Why is one shared kernel a good idea for images, and when would it be a bad one "
+        "(think of a face that is always centred)?",
+        "The map moves with the image: is that what a classifier wants? What still has to "
+        "happen before 'X' or 'O' is decided?",
+    ],
+    "03_relu_and_pooling": [
+        "ReLU changes nothing in Ali's network: why keep it in every real network?",
+        "What does max pooling throw away, and when could that matter (a mouth below a nose)?",
+    ],
+    "04_flatten_and_voting": [
+        "The hand-made network fails on bolder letters: who is to blame, the filters or the "
+        "votes? How did you find out?",
+        "Why does the nudge test agree with the gradient, and why do we not train with it?",
+        "Softmax turned votes that clearly favour the X into a modest probability: is a probability a confidence?",
+    ],
+    "05_cats_vs_dogs": [
+        "Ali's small network overfits our photos, the pretrained one far less: what did the "
+        "pretrained one bring that our data could not?",
+        "Two models within each other's 95% intervals: which would you ship, and what would you measure next?",
+    ],
+    "06_cifar10": [
+        "Each recipe change was measured on validation images: why never on the test set?",
+        "Which classes does the network confuse, and would a person confuse them too?",
+    ],
+    "07_what_the_network_learned": [
+        "Grad-CAM highlights the dog's face: does that prove the network 'knows' dogs?",
+        "Occlusion and Grad-CAM disagree on an image: which do you trust, and why?",
+    ],
 }
 
 MISTAKES = {
-    "01_images_as_numbers": ["forgetting the biases when counting weights (one per neuron, one per kernel)",
-                             "multiplying a convolution's weights by the image size: they are shared"],
-    "02_convolution_by_hand": ["loops that run over n positions instead of n - k + 1 (an index error, or a map too "
-                               "large)", "summing the products but comparing with a mean (Ali divides by 9)",
-                               "forgetting the input channels in a filter's weights (02.6, 02.7)"],
-    "03_relu_and_pooling": ["dropping the cut-short last window of a 'same' pooling (7x7 gives 4x4, not 3x3)",
-                            "thinking ReLU changes pooled values whenever a map has a negative value"],
-    "04_flatten_and_voting": ["reading the votes as probabilities", "a nudge too large, or the slope's sign "
-                              "flipped", "training from the random start in 04.4 instead of from Ali's network"],
-    "05_cats_vs_dogs": ["rounding the steps per epoch down (the last batch is smaller, not dropped)",
-                        "comparing test accuracies without their 95% intervals"],
-    "06_cifar10": ["a class's accuracy read from its column instead of its row",
-                   "log10 instead of the natural logarithm in a cross-entropy"],
-    "07_what_the_network_learned": ["a receptive field grown by the kernel alone, without the jump",
-                                    "reading a Grad-CAM map as where the object is, not what raised the score"],
+    "01_images_as_numbers": [
+        "forgetting the biases when counting weights (one per neuron, one per kernel)",
+        "multiplying a convolution's weights by the image size: they are shared",
+    ],
+    "02_convolution_by_hand": [
+        "loops that run over n positions instead of n - k + 1 (an index error, or a map too large)",
+        "summing the products but comparing with a mean (Ali divides by 9)",
+        "forgetting the input channels in a filter's weights (02.6, 02.7)",
+    ],
+    "03_relu_and_pooling": [
+        "dropping the cut-short last window of a 'same' pooling (7x7 gives 4x4, not 3x3)",
+        "thinking ReLU changes pooled values whenever a map has a negative value",
+    ],
+    "04_flatten_and_voting": [
+        "reading the votes as probabilities",
+        "a nudge too large, or the slope's sign flipped",
+        "training from the random start in 04.4 instead of from Ali's network",
+    ],
+    "05_cats_vs_dogs": [
+        "rounding the steps per epoch down (the last batch is smaller, not dropped)",
+        "comparing test accuracies without their 95% intervals",
+    ],
+    "06_cifar10": [
+        "a class's accuracy read from its column instead of its row",
+        "log10 instead of the natural logarithm in a cross-entropy",
+    ],
+    "07_what_the_network_learned": [
+        "a receptive field grown by the kernel alone, without the jump",
+        "reading a Grad-CAM map as where the object is, not what raised the score",
+    ],
 }
 
 
@@ -726,8 +795,9 @@ def block_notebooks(folder=NOTEBOOKS):
         out += [f"### {title(nb)} (`{name}`)", "", f"About **{core} min** on the core path, {opt} min optional."]
         goals = objectives(nb)
         if goals:
-            out += ["", "**Objectives** (as the title cell states them):", ""] + [f"{i}. {g}" for i, g in
-                                                                                 enumerate(goals, 1)]
+            out += ["", "**Objectives** (as the title cell states them):", ""] + [
+                f"{i}. {g}" for i, g in enumerate(goals, 1)
+            ]
         out += ["", "**Core path:** " + ("; ".join(headings(nb, False)) or "the whole notebook") + "."]
         optional = headings(nb, True)
         if optional:
@@ -736,12 +806,21 @@ def block_notebooks(folder=NOTEBOOKS):
         if used:
             core_ex = [e for e, o in used.items() if not o]
             opt_ex = [e for e, o in used.items() if o]
-            out += ["", "**Exercises:** " + ", ".join(core_ex) + (f" (optional: {', '.join(opt_ex)})" if opt_ex else "")
-                    + ". Answers and why: `make answers`."]
+            out += [
+                "",
+                "**Exercises:** "
+                + ", ".join(core_ex)
+                + (f" (optional: {', '.join(opt_ex)})" if opt_ex else "")
+                + ". Answers and why: `make answers`.",
+            ]
         written = [c for c in solution_cells(nb)]
         if written:
-            out += ["", "**Written by the student** in the student edition (`make student`): " + ", ".join(
-                sorted({m for c in written for m in re.findall(r"^def (\w+)", source(c), re.MULTILINE)})) + "."]
+            out += [
+                "",
+                "**Written by the student** in the student edition (`make student`): "
+                + ", ".join(sorted({m for c in written for m in re.findall(r"^def (\w+)", source(c), re.MULTILINE)}))
+                + ".",
+            ]
         if MISTAKES.get(name):
             out += ["", "**Common mistakes:** " + "; ".join(MISTAKES[name]) + "."]
         if DISCUSSION.get(name):
@@ -754,22 +833,44 @@ def block_schedule(folder=NOTEBOOKS):
     """The one-day and three-labs schedules, from the yardstick's core minutes."""
     rows = teaching_minutes(folder)
     day = day_schedule(rows)
-    out = ["Minutes per notebook (the yardstick: words / 100 + 1 per code cell + 0.5 per figure + 4 per exercise "
-           "check + the compute time, the larger of the stored run and bench/README.md's measured class-mode run):",
-           ""] + _section_table(rows)
-    out += ["", "**One day** (core path only; a break waits for the end of a notebook):", "",
-            "| from | to | what | min |", "| --- | --- | --- | --- |"]
+    out = [
+        "Minutes per notebook (the yardstick: words / 100 + 1 per code cell + 0.5 per figure + 4 per exercise "
+        "check + the compute time, the larger of the stored run and bench/README.md's measured class-mode run):",
+        "",
+    ] + _section_table(rows)
+    out += [
+        "",
+        "**One day** (core path only; a break waits for the end of a notebook):",
+        "",
+        "| from | to | what | min |",
+        "| --- | --- | --- | --- |",
+    ]
     out += [f"| {a} | {b} | {what} | {m} |" for a, b, what, m in day]
     last_notebook = [row for row in day if row[2].startswith("`")][-1]
-    out += ["", f"The last notebook ends at **{last_notebook[1]}**" + (
-        "." if last_notebook[1] <= DAY_END else f": past {DAY_END}, so leave an optional part of a Keras notebook "
-        "and its run for homework (the stored outputs show the result), or start earlier.")]
+    out += [
+        "",
+        f"The last notebook ends at **{last_notebook[1]}**"
+        + (
+            "."
+            if last_notebook[1] <= DAY_END
+            else f": past {DAY_END}, so leave an optional part of a Keras notebook "
+            "and its run for homework (the stored outputs show the result), or start earlier."
+        ),
+    ]
     reading, labs = lab_schedule(rows)
-    out += ["", f"**Three labs of {LAB_MINUTES} min** (the least reading beforehand that lets every lab fit, then the "
-            "split whose longest lab is shortest):", "", "| lab | notebooks | core min |", "| --- | --- | --- |"]
+    out += [
+        "",
+        f"**Three labs of {LAB_MINUTES} min** (the least reading beforehand that lets every lab fit, then the "
+        "split whose longest lab is shortest):",
+        "",
+        "| lab | notebooks | core min |",
+        "| --- | --- | --- |",
+    ]
     if reading:
-        out.append(f"| before lab 1, as reading | {', '.join(f'`{n}` ({m})' for n, m in reading)} | "
-                   f"{sum(m for _, m in reading)} |")
+        out.append(
+            f"| before lab 1, as reading | {', '.join(f'`{n}` ({m})' for n, m in reading)} | "
+            f"{sum(m for _, m in reading)} |"
+        )
     for k, lab in enumerate(labs, 1):
         out.append(f"| {k} | {', '.join(f'`{n}` ({m})' for n, m in lab)} | {sum(m for _, m in lab)} |")
     return "\n".join(out)
@@ -794,6 +895,7 @@ def teaching_text(text, folder=NOTEBOOKS):
 
 
 # ------------------------------------------------------------------ command line
+
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)

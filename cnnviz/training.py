@@ -1,10 +1,11 @@
-"""Train and predict with Keras safely: a wall-time budget (optionally one learning-rate cycle over it),
-a best-model checkpoint that survives a restart, run folders, and predictions kept aligned with labels.
+"""Train with Keras safely: a wall-time budget (optionally one learning-rate cycle over it), progress
+lines, a best-model checkpoint that survives a restart, and run folders.
 
 Keras module (TensorFlow is imported through ``config.keras_quietly``). The notebooks call
-``model.compile`` and ``model.fit`` themselves and pass these callbacks by name; NumPy metrics
-live in ``cnnviz.metrics``.
+``model.compile`` and ``model.fit`` themselves and pass these callbacks by name; predictions
+live in ``cnnviz.prediction``, NumPy metrics in ``cnnviz.metrics``.
 """
+
 import json
 import shutil
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import config, metrics
+from cnnviz import config
 
 keras = config.keras_quietly()
 
@@ -48,8 +49,9 @@ class TimeBudget(keras.callbacks.Callback):
         ValueError: for a budget that is not a positive number, or a warmup outside (0, 1).
     """
 
-    def __init__(self, budget_s=None, peak_lr=None, warmup=0.2, start=0.1, state=None, clock=time.perf_counter,
-                 cycle=True):
+    def __init__(
+        self, budget_s=None, peak_lr=None, warmup=0.2, start=0.1, state=None, clock=time.perf_counter, cycle=True
+    ):
         super().__init__()
         if budget_s is not None and (isinstance(budget_s, bool) or not budget_s > 0):
             raise ValueError(f"budget_s must be a positive number of seconds or None; got {budget_s!r}")
@@ -140,17 +142,20 @@ class Progress(keras.callbacks.Callback):
             self._last, logs = now, logs or {}
             steps = self.params.get("steps") if self.params else None
             shown = ", ".join(f"{k} {float(v):.3f}" for k, v in logs.items() if k in ("loss", "accuracy"))
-            print(f"  epoch {self._epoch + 1}: step {batch + 1}/{steps or '?'}, {now - self._start:.0f} s, {shown}",
-                  flush=True)
+            print(
+                f"  epoch {self._epoch + 1}: step {batch + 1}/{steps or '?'}, {now - self._start:.0f} s, {shown}",
+                flush=True,
+            )
             self.lines += 1
 
 
 class BestCheckpoint(keras.callbacks.ModelCheckpoint):
     """Keep the model of the best epoch in a ``.keras`` file, also across an interrupted and resumed fit.
 
-    Keras' ``ModelCheckpoint(save_best_only=True)`` forgets its best value when a fit restarts, so
-    after ``BackupAndRestore`` resumes a run its first epoch would overwrite a better model. This
-    one writes the best value beside the file (``<path>.json``) and starts from it.
+    Keras' ``ModelCheckpoint(save_best_only=True)`` starts each fit with no best value, so after
+    ``BackupAndRestore`` resumes a run its first epoch would overwrite a better model. This one
+    writes the best value beside the file (``<path>.json``) and, when the file is there, passes it
+    back to Keras as ``initial_value_threshold``.
 
     Args:
         path: the ``.keras`` file to write.
@@ -161,21 +166,17 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
     """
 
     def __init__(self, path, monitor="val_accuracy"):
-        super().__init__(str(path), monitor=monitor, save_best_only=True)
         self.record = Path(f"{path}.json")
-        self.best_epoch = None
-
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        if self.record.exists() and Path(self.filepath).exists():
-            saved = json.loads(self.record.read_text())
-            if saved.get("monitor") == self.monitor:
-                self.best, self.best_epoch = saved["best"], saved["epoch"]
+        saved = json.loads(self.record.read_text()) if self.record.exists() and Path(path).exists() else {}
+        if saved.get("monitor") != monitor:
+            saved = {}
+        super().__init__(str(path), monitor=monitor, save_best_only=True, initial_value_threshold=saved.get("best"))
+        self.best_epoch = saved.get("epoch")
 
     def on_epoch_end(self, epoch, logs=None):
         before = self.best
         super().on_epoch_end(epoch, logs)
-        if self.best is not None and self.best != before and np.isfinite(self.best):
+        if self.best is not None and self.best != before and np.isfinite(self.best):  # Keras saved a new best
             self.best_epoch = epoch
             self.record.write_text(json.dumps({"monitor": self.monitor, "best": float(self.best), "epoch": epoch}))
 
@@ -196,101 +197,3 @@ def run_folder(name):
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def predict_dataset(model, dataset, keep_images=False):
-    """Run ``model`` over a batched ``(images, labels)`` dataset once; keep labels and predictions aligned.
-
-    Args:
-        model: a Keras model.
-        dataset: a ``tf.data.Dataset`` of (images, labels) batches.
-        keep_images: also return the images (uint8).
-
-    Returns:
-        ``(y_true, proba)`` or ``(y_true, proba, images)``: labels (N,), class probabilities (N, K)
-        (a sigmoid output p becomes [1 - p, p]).
-
-    Raises:
-        ValueError: if the dataset is empty.
-    """
-    ys, ps, xs = [], [], []
-    for x, y in dataset:
-        ps.append(np.asarray(model.predict_on_batch(x)))
-        ys.append(np.asarray(y))
-        if keep_images:
-            xs.append(np.clip(np.asarray(x), 0, 255).astype(np.uint8))
-    if not ys:
-        raise ValueError("the dataset is empty: no batch to predict")
-    y_true, proba = metrics.labels_from(np.concatenate(ys)), metrics.class_probabilities(np.concatenate(ps))
-    return (y_true, proba, np.concatenate(xs)) if keep_images else (y_true, proba)
-
-
-def predict_flip_average(model, images, batch_size=500):
-    """Return class probabilities averaged over each image and its mirror image (test-time mirroring).
-
-    Args:
-        model: a Keras model taking (N, H, W, C) images.
-        images: a batch (N, H, W, C).
-        batch_size: images per prediction batch.
-
-    Returns:
-        An array (N, K).
-
-    Raises:
-        ValueError: if ``images`` is not a 4-D batch.
-    """
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"images must be a batch (N, H, W, C); got shape {images.shape}")
-    proba = model.predict(images, batch_size=batch_size, verbose=0)
-    return (proba + model.predict(images[:, :, ::-1], batch_size=batch_size, verbose=0)) / 2
-
-
-def check_image(model, images):
-    """Return ``images`` as a float32 batch that fits ``model``'s input, or raise a clear error.
-
-    Args:
-        model: a Keras model with one image input (H, W, C).
-        images: one image (H, W, C) or a batch (N, H, W, C).
-
-    Returns:
-        A float32 array (N, H, W, C).
-
-    Raises:
-        ValueError: naming the shape given and the shape the model wants.
-    """
-    images = np.asarray(images, dtype="float32")
-    expected = tuple(model.inputs[0].shape[1:])
-    if images.shape == expected:
-        images = images[None]
-    if images.ndim != 4 or images.shape[1:] != expected:
-        raise ValueError(f"images of shape {images.shape} do not match the model's input {expected}; "
-                         f"resize them to {expected[:2]} (height, width) with {expected[2]} channels")
-    return images
-
-
-def predict_photo(model, image, class_names):
-    """Return (class name, probability of that class) for one photo.
-
-    Args:
-        model: a Keras model taking 0-255 RGB pixels (rescaling inside the model).
-        image: one (H, W, 3) image in 0-255 pixels, the model's input size.
-        class_names: one name per class, in label order.
-
-    Returns:
-        ``(name, probability)``.
-
-    Raises:
-        ValueError: if the image does not fit the model or ``class_names`` does not match its outputs.
-    """
-    proba = metrics.class_probabilities(np.asarray(model.predict_on_batch(check_image(model, image))))[0]
-    if len(proba) != len(class_names):
-        raise ValueError(f"the model gives {len(proba)} class probabilities but {len(class_names)} class names were given")
-    best = int(proba.argmax())
-    return class_names[best], float(proba[best])
-
-
-def n_outputs(model):
-    """Return how many classes ``model`` tells apart: 2 for one sigmoid unit, else its softmax width."""
-    width = int(model.outputs[0].shape[-1])
-    return 2 if width == 1 else width

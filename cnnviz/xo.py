@@ -5,6 +5,7 @@ A 9x9 image of +1 (stroke) and -1 (background) goes through three 3x3 filters
 padding (7x7 -> 4x4), pooling again (4x4 -> 2x2), and is flattened into 12 values,
 filter by filter. Each class "votes" with the positions where its own vector is strongest.
 """
+
 import numpy as np
 
 from cnnviz import ops
@@ -42,7 +43,6 @@ FILTERS = {
 
 # The 12 values Ali (2019) feeds to the network as an unknown new input.
 NEW_INPUT = np.array([0.9, 0.65, 0.45, 0.87, 0.96, 0.73, 0.23, 0.63, 0.44, 0.89, 0.94, 0.53])
-SEED_NEW_INPUT = NEW_INPUT  # the old name, kept for code written before the articles were named
 
 
 def check_image(image):
@@ -67,9 +67,11 @@ def check_image(image):
     bad = ~np.isin(arr, (-1.0, 1.0))
     if bad.any():
         found = [float(v) for v in np.unique(arr[bad])[:5]]
-        raise ValueError(f"the X/O network takes pixels of +1 (stroke) and -1 (background) only; "
-                         f"{int(bad.sum())} of the {arr.size} pixels are not (values such as {found}). "
-                         f"Turn a drawing into +1/-1 first, e.g. np.where(image > 0, 1, -1)")
+        raise ValueError(
+            f"the X/O network takes pixels of +1 (stroke) and -1 (background) only; "
+            f"{int(bad.sum())} of the {arr.size} pixels are not (values such as {found}). "
+            f"Turn a drawing into +1/-1 first, e.g. np.where(image > 0, 1, -1)"
+        )
     return arr
 
 
@@ -177,6 +179,7 @@ def squared_error(target, output):
 
 # ------------------------------------------- variants and fractions (notebooks 02-04)
 
+
 def shift(image, dy=0, dx=0):
     """Move ``image`` dy pixels down and dx pixels right, filling the uncovered edge with background (-1).
 
@@ -195,8 +198,9 @@ def shift(image, dy=0, dx=0):
     if abs(dy) >= h or abs(dx) >= w:
         raise ValueError(f"shift ({dy}, {dx}) moves the whole {h}x{w} image out of view; use |dy| < {h}, |dx| < {w}")
     out = -np.ones_like(image)
-    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-        image[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    out[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = image[
+        max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
     return out
 
 

@@ -3,6 +3,7 @@
 The project notebook's last cell calls ``check_project``; a teacher can paste the same call into an
 nbgrader test cell. Each check says what is wrong in a sentence, by raising ``AssertionError``.
 """
+
 import numpy as np
 
 
@@ -17,7 +18,8 @@ def accuracy_interval(y_true, y_pred):
     """
     y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
     assert len(y_true) > 0 and len(y_true) == len(y_pred), (
-        f"give the validation labels and the model's predictions, one per photo; got {len(y_true)} and {len(y_pred)}")
+        f"give the validation labels and the model's predictions, one per photo; got {len(y_true)} and {len(y_pred)}"
+    )
     n, z = len(y_true), 1.96
     p = float(np.mean(y_true == y_pred))
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -38,8 +40,10 @@ def check_beats_chance(y_true, y_pred, n_classes=3):
     assert set(np.unique(y_true)) <= set(range(n_classes)), f"labels must be 0..{n_classes - 1}"
     p, low, high = accuracy_interval(y_true, y_pred)
     chance = 1 / n_classes
-    assert low > chance, (f"validation accuracy {p:.0%} (95% interval {low:.0%} to {high:.0%}, {len(y_true)} photos) "
-                          f"does not beat chance ({chance:.0%}): train longer, check the labels, or add photos")
+    assert low > chance, (
+        f"validation accuracy {p:.0%} (95% interval {low:.0%} to {high:.0%}, {len(y_true)} photos) "
+        f"does not beat chance ({chance:.0%}): train longer, check the labels, or add photos"
+    )
     return f"beats chance: validation accuracy {p:.0%} (95% interval {low:.0%} to {high:.0%}) > {chance:.0%}"
 
 
@@ -54,7 +58,8 @@ def check_maps_fit_photos(maps, photos):
     assert len(maps) == len(photos), f"{len(maps)} maps for {len(photos)} photos: one map per photo"
     assert maps.shape[1:] == photos.shape[1:3], (
         f"the maps are {maps.shape[1]}x{maps.shape[2]}, the photos {photos.shape[1]}x{photos.shape[2]}: resize "
-        f"each map to the photo's size (ops.resize_map(map, photo.shape[:2]))")
+        f"each map to the photo's size (heatmaps.resize_map(map, photo.shape[:2]))"
+    )
     assert np.isfinite(maps).all() and maps.min() >= 0, "a Grad-CAM map holds finite values >= 0 (after its ReLU)"
     return f"Grad-CAM maps: {len(maps)}, each {maps.shape[1]}x{maps.shape[2]} like its photo"
 

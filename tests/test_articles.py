@@ -1,4 +1,5 @@
 """Check the articles' claims that notebooks 00-02 correct, and that 00 names the five articles as SOURCES does."""
+
 import json
 import re
 from pathlib import Path
@@ -13,7 +14,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 
 
 def _articles():
-    """The five articles' texts by number ("000" ...), white space folded; skip when they are not beside the checkout."""
+    """The five articles' texts by number ("000" ...), white space folded; skip when they are absent."""
     if not SEEDS.is_dir():
         pytest.skip(f"the articles' texts are not at {SEEDS}")
     return {p.name[:3]: " ".join(p.read_text().split()) for p in SEEDS.glob("*.txt")}
@@ -26,8 +27,9 @@ def _markdown(notebook):
 
 # ------------------------------------------------------------------ notebook 01
 
+
 def test_8_bit_pixels_run_from_0_to_255_not_1_to_256():
-    levels = np.iinfo(np.uint8)                               # Dishashree (n.d.): "1 is white and 256 the darkest"
+    levels = np.iinfo(np.uint8)  # Dishashree (n.d.): "1 is white and 256 the darkest"
     assert (levels.min, levels.max, levels.max - levels.min + 1) == (0, 255, 256)
 
 
@@ -38,15 +40,15 @@ def test_the_anonymous_patch_is_printed_twice_with_one_pixel_different():
 
 
 def test_one_billion_counts_the_weights_but_not_the_biases():
-    assert ops.dense_params(1000 * 1000, 1000, bias=False) == 10 ** 9     # Anonymous (n.d.)'s "1 billion"
-    assert ops.dense_params(1000 * 1000, 1000) == 10 ** 9 + 1000
+    assert ops.dense_params(1000 * 1000, 1000, bias=False) == 10**9  # Anonymous (n.d.)'s "1 billion"
+    assert ops.dense_params(1000 * 1000, 1000) == 10**9 + 1000
 
 
 def test_notebook01_keeps_the_articles_slips_off_its_core_path():
     cells = json.loads((ROOT / "notebooks" / "01_images_as_numbers.ipynb").read_text())["cells"]
     optional = ["optional" in c["metadata"].get("tags", []) for c in cells]
     start = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith("## Going further (optional)"))
-    assert not any(optional[:start]) and all(optional[start:])      # the core path first, then only tagged depth
+    assert not any(optional[:start]) and all(optional[start:])  # the core path first, then only tagged depth
     core = " ".join("".join(c["source"]) for c, opt in zip(cells, optional) if not opt)
     assert "checking the article" not in core.lower()
     assert any("".join(c["source"]).startswith("## What the articles got wrong (optional)") for c in cells[start:])
@@ -58,7 +60,7 @@ def test_what_notebook_01_quotes_and_attributes_is_in_the_articles():
     assert "number 1 is white and 256 is the darkest" in dishashree
     assert r"an image with dimensions $1,000 \times 1,000$" in anonymous and "has 1,000 neurons" in anonymous
     assert "Fully Connected Neural Net" in anonymous and "Local Connected Neural Net" in anonymous
-    assert "input_shape = (64, 64, 3)" in ali and "Dense(output_dim = 128" in ali      # exercise 01.2
+    assert "input_shape = (64, 64, 3)" in ali and "Dense(output_dim = 128" in ali  # exercise 01.2
     everything = " ".join(text.values())
     for cell in _markdown("01_images_as_numbers.ipynb"):
         for quote in re.findall(r'"([^"]+)"', re.sub(r"`[^`]*`", "", cell)):
@@ -67,8 +69,9 @@ def test_what_notebook_01_quotes_and_attributes_is_in_the_articles():
 
 # ------------------------------------------------------------------ notebook 02 (beyond test_seed_checks)
 
+
 def test_one_ring_of_padding_keeps_the_size_for_3x3_kernels_only():
-    assert ops.output_size(32, 3, 1, 1) == 32                  # Dishashree (n.d.)'s claim holds here
+    assert ops.output_size(32, 3, 1, 1) == 32  # Dishashree (n.d.)'s claim holds here
     assert ops.output_size(32, 5, 1, 1) == 30 and ops.output_size(32, 5, 1, 2) == 32
     assert ops.output_size(6, 3, 1, "valid") == 4 and ops.output_size(6, 3, 1, "same") == 6
 
@@ -88,24 +91,24 @@ def test_a_shift_moves_the_map_equivariance():
     f1 = xo.FILTERS["diagonal \\"]
     before, after = ops.conv2d(xo.X, f1), ops.conv2d(xo.shift(xo.X, 0, 1), f1)
     np.testing.assert_array_equal(after[:, 1:], before[:, :-1])
-    assert np.sum(after != before) > before.size // 2          # most cells differ, yet every value only moved;
-    assert after.shape == before.shape                         # the old right column has no place left in the map
-    assert not np.array_equal(after[:, 0], before[:, 0])         # and the new left column is new
+    assert np.sum(after != before) > before.size // 2  # most cells differ, yet every value only moved;
+    assert after.shape == before.shape  # the old right column has no place left in the map
+    assert not np.array_equal(after[:, 0], before[:, 0])  # and the new left column is new
 
 
 def test_padding_cannot_undo_a_stride():
     # Dishashree (n.d.): more rings of zeros solve the shrinking a larger stride causes
-    assert [ops.output_size(32, 3, s, "same") for s in (1, 2, 3)] == [32, 16, 11]     # ceil(n / s)
+    assert [ops.output_size(32, 3, s, "same") for s in (1, 2, 3)] == [32, 16, 11]  # ceil(n / s)
     needed = next(p for p in range(100) if ops.output_size(32, 3, 2, p, strict=False) >= 32)
-    assert needed == 17 and 1 - 32 ** 2 / (32 + 2 * needed) ** 2 > 0.5               # most of the input is zeros
-    assert [ops.output_size(32, k, 1, (k - 1) // 2) for k in (3, 5, 7)] == [32, 32, 32]   # (k - 1) / 2 rings, not 1
+    assert needed == 17 and 1 - 32**2 / (32 + 2 * needed) ** 2 > 0.5  # most of the input is zeros
+    assert [ops.output_size(32, k, 1, (k - 1) // 2) for k in (3, 5, 7)] == [32, 32, 32]  # (k - 1) / 2 rings, not 1
 
 
 def test_the_flipped_integral_and_the_element_wise_words_disagree():
-    lopsided = np.array([[1, 0.3], [0.1, 5]])                  # Mwiti (2018): f(t - tau) flips; "element-wise" does not
+    lopsided = np.array([[1, 0.3], [0.1, 5]])  # Mwiti (2018): f(t - tau) flips; "element-wise" does not
     assert not np.allclose(ops.conv2d(xo.X, lopsided[::-1, ::-1]), ops.conv2d(xo.X, lopsided))
     with pytest.raises(ValueError):
-        xo.X * xo.FILTERS["diagonal \\"]                       # a 9x9 image and a 3x3 kernel: no element-wise product
+        xo.X * xo.FILTERS["diagonal \\"]  # a 9x9 image and a 3x3 kernel: no element-wise product
 
 
 def test_anonymous_prints_sums_not_matrix_products_or_averages():
@@ -117,7 +120,7 @@ def test_anonymous_prints_sums_not_matrix_products_or_averages():
 
 
 def test_a_kernels_weights_do_not_grow_with_its_map():
-    kernel = np.ones((2, 2))                                   # Dishashree (n.d.): fewer pixels, fewer parameters
+    kernel = np.ones((2, 2))  # Dishashree (n.d.): fewer pixels, fewer parameters
     sizes = {ops.conv2d(np.zeros(shape), kernel).size for shape in [(9, 7), (90, 70)]}
     assert sizes == {48, 89 * 69} and kernel.size == 4
 
@@ -138,12 +141,13 @@ def test_what_notebook_02_quotes_is_in_the_articles():
 
 # ------------------------------------------------------------------ sources and wording
 
+
 def test_sources_match_the_articles_texts():
     if not SEEDS.is_dir():
         pytest.skip(f"the articles' texts are not at {SEEDS}")
     texts = {p.name[:3]: p.read_text() for p in SEEDS.glob("*.txt")}
 
-    def has_title(key, text):                                  # spacing aside ("Network(CNN)" in Ali's heading)
+    def has_title(key, text):  # spacing aside ("Network(CNN)" in Ali's heading)
         return articles.SOURCES[key].title.replace(" ", "").upper() in text.replace(" ", "").upper()
 
     assert "Amir Ali" in texts["000"] and "2019" in texts["000"] and has_title("ali", texts["000"])
@@ -151,7 +155,7 @@ def test_sources_match_the_articles_texts():
     assert "Derrick Mwiti" in texts["002"] and "2018" in texts["002"] and has_title("mwiti", texts["002"])
     assert has_title("anonymous", texts["003"])
     assert "Berin Spahovi" in texts["004"]
-    assert "CIFAR" not in texts["000"].upper()                 # Ali (2019) never names CIFAR-10
+    assert "CIFAR" not in texts["000"].upper()  # Ali (2019) never names CIFAR-10
 
 
 def test_the_quoted_patch_is_the_articles_two_tables():

@@ -11,6 +11,7 @@ The rules, from repo2docker's documentation and its conda build pack (repo2docke
 - a pip requirement that points at a local path (`-e .`) makes repo2docker copy the whole repository in
   before installing the environment, so `-e .` installs cnnviz from the checkout.
 """
+
 import re
 from pathlib import Path
 
@@ -22,8 +23,16 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON_REGEX = re.compile(r"python\s*=+\s*([\d\.]*)")
 SUPPORTED_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 # Build files of build packs that repo2docker tries before the conda one, or that replace it.
-WINNING_FILES = ("Dockerfile", "Project.toml", "JuliaProject.toml", "REQUIRE", "default.nix", "flake.nix",
-                 "DESCRIPTION", "install.R")
+WINNING_FILES = (
+    "Dockerfile",
+    "Project.toml",
+    "JuliaProject.toml",
+    "REQUIRE",
+    "default.nix",
+    "flake.nix",
+    "DESCRIPTION",
+    "install.R",
+)
 
 
 def config_dir():
@@ -49,8 +58,9 @@ def test_repo2docker_finds_environment_yml_and_nothing_overrides_it():
 def test_environment_yml_is_a_mapping_of_conda_forge_dependencies():
     env = environment()
     assert isinstance(env, dict), "repo2docker raises TypeError unless environment.yml holds a mapping"
-    assert env.get("channels") == ["conda-forge"], \
+    assert env.get("channels") == ["conda-forge"], (
         "repo2docker's base environment comes from conda-forge; mixing channels (defaults) breaks the solve"
+    )
     deps = env["dependencies"]
     specs = [d for d in deps if isinstance(d, str)]
     pip = [d for d in deps if isinstance(d, dict)]
@@ -58,12 +68,15 @@ def test_environment_yml_is_a_mapping_of_conda_forge_dependencies():
     assert len(pip) == 1 and list(pip[0]) == ["pip"] and isinstance(pip[0]["pip"], list)
     assert "pip" in specs, "a pip: section needs pip itself among the conda packages"
     for spec in specs:  # a conda MatchSpec: name, then an optional version constraint; no pip extras or ~=
-        assert re.fullmatch(r"[a-z0-9][a-z0-9_.\-]*(\s*(==?|>=|<=|>|<|!=)[\w.*]+(,(==?|>=|<=|>|<|!=)[\w.*]+)*)?", spec), spec
+        assert re.fullmatch(
+            r"[a-z0-9][a-z0-9_.\-]*(\s*(==?|>=|<=|>|<|!=)[\w.*]+(,(==?|>=|<=|>|<|!=)[\w.*]+)*)?", spec
+        ), spec
 
 
 def test_python_version_is_one_repo2docker_has_a_base_environment_for():
-    versions = [m.group(1) for d in environment()["dependencies"] if isinstance(d, str)
-                for m in [PYTHON_REGEX.match(d)] if m]
+    versions = [
+        m.group(1) for d in environment()["dependencies"] if isinstance(d, str) for m in [PYTHON_REGEX.match(d)] if m
+    ]
     assert versions, "no python=X.Y: repo2docker would pick its default Python, not the one we test with"
     assert ".".join(versions[0].split(".")[:2]) in SUPPORTED_PYTHONS, versions[0]
 
@@ -100,5 +113,7 @@ def test_jupyter_packages_agree_with_repo2docker_base_environment():
         tested = _pinned(name)
         assert tested.startswith(f"{major}."), f"the tests run {name} {tested}, outside the base's {major}.*"
         assert tested in specs[name], f"{name}{specs[name]} excludes the tested {tested}"
-        assert f"{major + 1}.0.0" not in specs[name], f"{name}{specs[name]} admits {major + 1}.x, beyond the base's {major}.*"
+        assert f"{major + 1}.0.0" not in specs[name], (
+            f"{name}{specs[name]} admits {major + 1}.x, beyond the base's {major}.*"
+        )
     assert "jupyterlab_rise" in specs, "the slides extension must be in the Binder image too"

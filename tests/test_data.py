@@ -1,4 +1,5 @@
 """Test cnnviz.data on real image files written here, on the shared real copy, and offline (no network)."""
+
 import functools
 import pickle
 import shutil
@@ -10,9 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import data
+from cnnviz import config, data
 
-SHARED = Path("/work/shared/data")
+# The real copy, found as the code and the Makefile find it: CNNVIZ_DATA_DIR, else ../shared/data beside the checkout.
+SHARED = config.data_dir() or Path(__file__).resolve().parents[2] / "shared" / "data"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} (real data copy) is absent")
 CLASS_COLORS = [(25 * k, 250 - 25 * k, (97 * k) % 256) for k in range(10)]
 
@@ -27,6 +29,7 @@ def data_env(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------ helpers writing real files
+
 
 def jpeg(path, color, size=(32, 32), noise=0.0, seed=0):
     """Write a JPEG of one colour (plus optional noise) and return its path."""
@@ -49,8 +52,13 @@ def pets_folder(root, classes=("cats", "dogs"), n=6, first=0):
     """Write class folders of noisy JPEGs of varied sizes, one colour per class, numbered from ``first``."""
     for k, name in enumerate(classes):
         for i in range(first, first + n):
-            jpeg(root / name / f"{name[:-1]}.{i}.jpg", [(200, 60, 30), (30, 60, 200)][k % 2],
-                 size=(40 + 3 * i, 30 + 2 * i), noise=10, seed=i)
+            jpeg(
+                root / name / f"{name[:-1]}.{i}.jpg",
+                [(200, 60, 30), (30, 60, 200)][k % 2],
+                size=(40 + 3 * i, 30 + 2 * i),
+                noise=10,
+                seed=i,
+            )
     return root
 
 
@@ -99,8 +107,11 @@ def photo_keys(dataset):
 def split_keys(ds):
     """Return {split: photo keys} and check that no photo is in two splits."""
     keys = {split: photo_keys(getattr(ds, split)) for split in ("train", "val", "test")}
-    assert keys["train"].isdisjoint(keys["val"]) and keys["train"].isdisjoint(keys["test"]) \
-        and keys["val"].isdisjoint(keys["test"]), "a photo is in two splits"
+    assert (
+        keys["train"].isdisjoint(keys["val"])
+        and keys["train"].isdisjoint(keys["test"])
+        and keys["val"].isdisjoint(keys["test"])
+    ), "a photo is in two splits"
     for split, found in keys.items():
         assert len(found) == sum(ds.counts[split].values()), f"{split}: the counts say how many photos it holds"
     return keys
@@ -113,16 +124,32 @@ def totals(counts):
 
 # ------------------------------------------------------------------ CIFAR-10
 
+
 def test_class_names_follow_keras_label_order():
-    assert data.CIFAR10_CLASSES == ["airplane", "automobile", "bird", "cat", "deer",
-                                    "dog", "frog", "horse", "ship", "truck"]
+    assert data.CIFAR10_CLASSES == [
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    ]
 
 
 def test_cifar10_from_image_folder_matches_keras_shapes_and_labels(tmp_path):
     folder = cifar_folder(tmp_path / "copy")
     cifar = data.load_cifar10(data_dir=folder)
     (x_train, y_train), (x_test, y_test) = cifar
-    assert (x_train.shape, x_train.dtype, y_train.shape, y_train.dtype) == ((30, 32, 32, 3), np.uint8, (30, 1), np.uint8)
+    assert (x_train.shape, x_train.dtype, y_train.shape, y_train.dtype) == (
+        (30, 32, 32, 3),
+        np.uint8,
+        (30, 1),
+        np.uint8,
+    )
     assert (x_test.shape, y_test.shape) == ((20, 32, 32, 3), (20, 1))
     assert np.bincount(y_train[:, 0]).tolist() == [3] * 10
     for x, y in ((x_train, y_train), (x_test, y_test)):  # each image kept its own label
@@ -166,8 +193,10 @@ def write_batches(folder, rng):
     folder.mkdir(parents=True)
     batches = {}
     for name, n in [(f"data_batch_{i}", 4) for i in range(1, 6)] + [("test_batch", 3)]:
-        batches[name] = {b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-                         b"labels": rng.integers(0, 10, n).tolist()}
+        batches[name] = {
+            b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+            b"labels": rng.integers(0, 10, n).tolist(),
+        }
         (folder / name).write_bytes(pickle.dumps(batches[name]))
     return batches
 
@@ -176,7 +205,12 @@ def test_cifar10_from_original_batches_folder_and_archive(tmp_path, monkeypatch)
     batches = write_batches(tmp_path / "data" / "cifar-10-batches-py", np.random.default_rng(1))
     cifar = data.load_cifar10(data_dir=tmp_path / "data")
     (x_train, y_train), (x_test, y_test) = cifar
-    assert (x_train.shape, y_train.shape, x_test.shape, y_test.dtype) == ((20, 32, 32, 3), (20, 1), (3, 32, 32, 3), np.uint8)
+    assert (x_train.shape, y_train.shape, x_test.shape, y_test.dtype) == (
+        (20, 32, 32, 3),
+        (20, 1),
+        (3, 32, 32, 3),
+        np.uint8,
+    )
     raw = batches["data_batch_2"][b"data"][1]  # channel planes of 32x32, row after row
     assert x_train[5, 7, 9].tolist() == [raw[c * 1024 + 7 * 32 + 9] for c in range(3)]
     assert y_train[:, 0].tolist() == sum((batches[f"data_batch_{i}"][b"labels"] for i in range(1, 6)), [])
@@ -199,7 +233,12 @@ def test_cifar10_offline_stand_in_is_loud_and_shaped_like_cifar(monkeypatch, cap
     assert "OFFLINE DATA" in out and "NOT the real CIFAR-10" in out and "CNNVIZ_DATA_DIR is not set" in out
     (x_train, y_train), (x_test, y_test) = cifar
     assert cifar.offline and "OFFLINE" in cifar.source and "OFFLINE" in repr(cifar)
-    assert (x_train.dtype, x_train.shape[1:], y_train.dtype, y_train.shape[1:]) == (np.uint8, (32, 32, 3), np.uint8, (1,))
+    assert (x_train.dtype, x_train.shape[1:], y_train.dtype, y_train.shape[1:]) == (
+        np.uint8,
+        (32, 32, 3),
+        np.uint8,
+        (1,),
+    )
     assert 0 < len(x_train) < 50_000 and np.bincount(y_test[:, 0], minlength=10).min() > 0
     assert cifar.class_names == data.CIFAR10_CLASSES
     assert_same(cifar, data.load_cifar10())  # generated the same way every time
@@ -217,8 +256,10 @@ def test_cifar10_offline_when_data_dir_has_no_copy(tmp_path, monkeypatch, capsys
 def test_cifar10_downloads_through_keras_when_no_local_copy(monkeypatch):
     import keras
 
-    fake = ((np.zeros((5, 32, 32, 3), np.uint8), np.ones((5, 1), np.uint8)),
-            (np.zeros((2, 32, 32, 3), np.uint8), np.ones((2, 1), np.uint8)))
+    fake = (
+        (np.zeros((5, 32, 32, 3), np.uint8), np.ones((5, 1), np.uint8)),
+        (np.zeros((2, 32, 32, 3), np.uint8), np.ones((2, 1), np.uint8)),
+    )
     monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda: fake)
     cifar = data.load_cifar10()
     assert arrays(cifar)[0] is fake[0][0] and "keras.datasets.cifar10" in cifar.source and not cifar.offline
@@ -262,6 +303,7 @@ def test_cifar10_skips_a_truncated_jpeg_with_a_warning(tmp_path):
 
 # ------------------------------------------------------------------ errors shared by the loaders
 
+
 @pytest.mark.parametrize("load", [data.load_cifar10, data.load_cats_vs_dogs])
 def test_missing_or_empty_data_dir(load, tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match=r"data_dir=.*nowhere is not an existing folder"):
@@ -275,6 +317,7 @@ def test_missing_or_empty_data_dir(load, tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ folders of class subfolders
 
+
 def test_image_folder_datasets_on_any_class_folders(tmp_path):
     folder = pets_folder(tmp_path / "skin", classes=("benign", "malignant"), n=8)
     (folder / "benign" / "notes.txt").write_text("not an image, ignored")
@@ -283,8 +326,11 @@ def test_image_folder_datasets_on_any_class_folders(tmp_path):
     ds = data.image_folder_datasets(folder, image_size=(24, 24), batch_size=4, val_split=0.25, test_split=0.25, seed=1)
     assert ds.class_names == ["benign", "malignant"] and ds.root == folder and ds.skipped == [] and not ds.offline
     # each class is cut on its own: 8 -> 2 test, 2 validation, 4 training; 9 -> round(2.25) = 2, 2, 5
-    assert ds.counts == {"train": {"benign": 4, "malignant": 5}, "val": {"benign": 2, "malignant": 2},
-                         "test": {"benign": 2, "malignant": 2}}
+    assert ds.counts == {
+        "train": {"benign": 4, "malignant": 5},
+        "val": {"benign": 2, "malignant": 2},
+        "test": {"benign": 2, "malignant": 2},
+    }
     keys = split_keys(ds)
     assert sum(len(k) for k in keys.values()) == 17  # every photo in exactly one split
     for split in ("train", "val", "test"):
@@ -319,13 +365,15 @@ def test_split_folders_hold_exactly_each_splits_photos_for_image_dataset_from_di
     for split, folder in ds.folders.items():
         assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ds.class_names
         assert {name: len(list((folder / name).iterdir())) for name in ds.class_names} == ds.counts[split]
-        ours = keras.utils.image_dataset_from_directory(folder, image_size=(16, 16), batch_size=4, shuffle=False,
-                                                        verbose=False)
+        ours = keras.utils.image_dataset_from_directory(
+            folder, image_size=(16, 16), batch_size=4, shuffle=False, verbose=False
+        )
         assert ours.class_names == ds.class_names
         x, y = all_batches(ours)
         x_ref, y_ref = all_batches(getattr(ds, split))
         assert sorted(np.round(image).astype(np.uint8).tobytes() for image in x) == sorted(
-            image.tobytes() for image in x_ref)
+            image.tobytes() for image in x_ref
+        )
         assert sorted(y.tolist()) == sorted(y_ref.tolist())
     shares = data.image_folder_datasets(pets_folder(tmp_path / "more", n=6), (16, 16), 4, val_split=0, seed=1)
     assert "val" not in shares.folders and shares.val is None
@@ -360,8 +408,12 @@ def test_load_cats_vs_dogs_with_an_int_image_size_says_what_to_pass(tmp_path):
 def write_bad_files(folder):
     """Add files that are not decodable images to a cats/dogs folder; return them sorted."""
     good = folder / "cats" / "cat.0.jpg"
-    bad = [folder / "cats" / "truncated.jpg", folder / "dogs" / "text.jpg",
-           folder / "dogs" / "empty.png", folder / "dogs" / "tiff.jpg"]
+    bad = [
+        folder / "cats" / "truncated.jpg",
+        folder / "dogs" / "text.jpg",
+        folder / "dogs" / "empty.png",
+        folder / "dogs" / "tiff.jpg",
+    ]
     bad[0].write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     bad[1].write_text("this is not a JPEG")
     bad[2].write_bytes(b"")
@@ -437,6 +489,7 @@ def test_max_per_class_takes_the_first_files_deterministically(tmp_path):
 
 # ------------------------------------------------------------------ cats vs dogs
 
+
 def test_cats_vs_dogs_from_shared_layout_archive_unpacked_once(tmp_path, monkeypatch, data_env):
     pets_folder(tmp_path / "src" / "training_set")
     archive = tar_gz(tmp_path / "src", tmp_path / "data" / "cats-vs-dogs-train.tar.gz")
@@ -496,11 +549,14 @@ def test_cats_vs_dogs_download_uses_keras_get_file_and_its_validation_folder_as_
     monkeypatch.setattr(data, "CATS_DOGS_URL", archive.as_uri())
     pin(monkeypatch, archive)
     keras_cache = tmp_path / "keras"
-    monkeypatch.setattr(data, "download_with_checksum",
-                        functools.partial(data.download_with_checksum, cache_dir=keras_cache))
+    monkeypatch.setattr(
+        data, "download_with_checksum", functools.partial(data.download_with_checksum, cache_dir=keras_cache)
+    )
     ds = data.load_cats_vs_dogs(image_size=(32, 32), batch_size=4, offline=False)
     assert (keras_cache / "datasets" / "cats_and_dogs_filtered.zip").is_file()
-    assert ds.root.parts[-2:] == ("cats_and_dogs_filtered", "train") and archive.as_uri() in ds.source and not ds.offline
+    assert (
+        ds.root.parts[-2:] == ("cats_and_dogs_filtered", "train") and archive.as_uri() in ds.source and not ds.offline
+    )
     # the archive's validation/ folder (3 photos per class) is the test split; validation comes out of train/ (6)
     assert ds.counts == {"train": {"cats": 5, "dogs": 5}, "val": {"cats": 1, "dogs": 1}, "test": {"cats": 3, "dogs": 3}}
     keys = split_keys(ds)  # the 12 photos of train/ are all in train or val, so the 6 test photos come from validation/
@@ -512,8 +568,9 @@ def test_max_per_class_caps_all_three_splits_of_the_archive_layout(tmp_path, mon
     archive = classroom_zip(tmp_path)
     monkeypatch.setattr(data, "CATS_DOGS_URL", archive.as_uri())
     pin(monkeypatch, archive)
-    monkeypatch.setattr(data, "download_with_checksum",
-                        functools.partial(data.download_with_checksum, cache_dir=tmp_path / "keras"))
+    monkeypatch.setattr(
+        data, "download_with_checksum", functools.partial(data.download_with_checksum, cache_dir=tmp_path / "keras")
+    )
     small = data.load_cats_vs_dogs(image_size=(32, 32), batch_size=4, offline=False, max_per_class=5)
     assert all(n <= 5 for n in totals(small.counts).values()), f"max_per_class=5 gives {small.counts}"
     assert all(small.counts[split]["cats"] >= 1 for split in ("train", "val", "test"))
@@ -531,8 +588,9 @@ def test_download_with_wrong_checksum_names_file_and_both_hashes(tmp_path):
 
 def test_cats_vs_dogs_failed_download_says_how_to_get_the_data(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "CATS_DOGS_URL", (tmp_path / "missing.zip").as_uri())
-    monkeypatch.setattr(data, "download_with_checksum",
-                        functools.partial(data.download_with_checksum, cache_dir=tmp_path / "k"))
+    monkeypatch.setattr(
+        data, "download_with_checksum", functools.partial(data.download_with_checksum, cache_dir=tmp_path / "k")
+    )
     with pytest.raises(data.DatasetUnavailableError) as err:
         data.load_cats_vs_dogs()
     message = str(err.value)
@@ -546,7 +604,11 @@ def test_cats_vs_dogs_offline_stand_in_is_loud_and_real_jpeg_files(monkeypatch, 
     assert ds.offline and "OFFLINE" in ds.source and ds.class_names == ["cats", "dogs"]
     assert totals(ds.counts) == {"cats": 20, "dogs": 20} and ds.counts["test"] == {"cats": 3, "dogs": 3}
     files = sorted((ds.root / "cats").iterdir())
-    assert len(files) == 100 and all(Image.open(p).format == "JPEG" for p in files)
+    formats = set()
+    for path in files:
+        with Image.open(path) as image:
+            formats.add(image.format)
+    assert len(files) == 100 and formats == {"JPEG"}
     x, y = all_batches(ds.train)
     face = x[:, 26:38, 26:38].astype(float)  # the middle of the picture is the face
     redness = np.median(face[..., 0] - face[..., 2], axis=(1, 2))
@@ -555,6 +617,7 @@ def test_cats_vs_dogs_offline_stand_in_is_loud_and_real_jpeg_files(monkeypatch, 
 
 
 # ------------------------------------------------------------------ the real shared copy
+
 
 @pytest.fixture(scope="session")
 def shared_cifar(tmp_path_factory):
@@ -567,17 +630,24 @@ def shared_cifar(tmp_path_factory):
         return data.load_cifar10(), cache
 
 
+@pytest.mark.slow  # decodes all 60,000 images once
 @needs_shared
 def test_shared_cifar10_is_complete(shared_cifar):
     cifar, _ = shared_cifar
     (x_train, y_train), (x_test, y_test) = cifar
-    assert (x_train.shape, x_train.dtype, y_train.shape, y_train.dtype) == ((50000, 32, 32, 3), np.uint8, (50000, 1), np.uint8)
+    assert (x_train.shape, x_train.dtype, y_train.shape, y_train.dtype) == (
+        (50000, 32, 32, 3),
+        np.uint8,
+        (50000, 1),
+        np.uint8,
+    )
     assert (x_test.shape, y_test.shape) == ((10000, 32, 32, 3), (10000, 1))
     assert np.bincount(y_train[:, 0]).tolist() == [5000] * 10 and np.bincount(y_test[:, 0]).tolist() == [1000] * 10
     assert len(set(y_train[:50, 0])) >= 8 and x_train[:1000].std() > 40  # mixed classes, real pictures
     assert not cifar.offline and "cifar10-jpeg.tar.gz" in cifar.source
 
 
+@pytest.mark.slow  # needs the decoded copy of the test above
 @needs_shared
 def test_shared_cifar10_second_load_comes_from_the_cache(shared_cifar, monkeypatch):
     cifar, cache = shared_cifar
@@ -587,6 +657,7 @@ def test_shared_cifar10_second_load_comes_from_the_cache(shared_cifar, monkeypat
     assert_same(cifar, data.load_cifar10(data_dir=SHARED))
 
 
+@pytest.mark.slow  # reads all 2,000 photos
 @needs_shared
 def test_shared_cats_vs_dogs_as_make_test_sees_it(monkeypatch):
     monkeypatch.setenv("CNNVIZ_DATA_DIR", str(SHARED))
@@ -599,3 +670,32 @@ def test_shared_cats_vs_dogs_as_make_test_sees_it(monkeypatch):
     assert images.shape == (64, 64, 64, 3) and set(labels.numpy()) == {0, 1}
     small = data.load_cats_vs_dogs(image_size=(64, 64), max_per_class=8)
     assert totals(small.counts) == {"cats": 8, "dogs": 8}
+
+
+def test_stale_dataset_views_are_removed_the_current_and_recent_ones_kept(tmp_path, data_env):
+    """Every seed or split makes new folders of links ("views"); those unused for two days go, nothing else."""
+    import os
+    import time
+
+    folder = pets_folder(tmp_path / "pets", n=6)
+    photos_before = sorted(folder.rglob("*.jpg"))
+    old = data.image_folder_datasets(folder, (16, 16), seed=1).folders
+    recent = data.image_folder_datasets(folder, (16, 16), seed=2).folders
+    views = data_env / "views"
+    stray, half_built = views / "my notes", views / ".0123456789abcdef-k2j4"  # not ours; an interrupted build
+    stray.mkdir()
+    half_built.mkdir()
+    now = time.time()
+    for path, age in [
+        *[(v / ".complete", 3 * 86400) for v in old.values()],
+        (stray, 3 * 86400),
+        (half_built, 3 * 86400),
+        *[(v / ".complete", 3600) for v in recent.values()],
+    ]:
+        os.utime(path, (now - age, now - age))
+    current = data.image_folder_datasets(folder, (16, 16), seed=3).folders
+    left = {p.name for p in views.iterdir()}
+    assert left == {v.name for v in (*current.values(), *recent.values())} | {"my notes"}
+    assert sorted(folder.rglob("*.jpg")) == photos_before  # links removed, never the photos
+    assert data._clean_views(current.values(), now=now + 3 * 86400) == sorted(recent.values())  # recent, once stale
+    assert {p.name for p in views.iterdir()} == {v.name for v in current.values()} | {"my notes"}

@@ -1,4 +1,5 @@
 """Keep environment.yml (conda, Binder) and pyproject.toml (pip) listing the same packages with the same bounds."""
+
 import re
 import tomllib
 from pathlib import Path
@@ -20,8 +21,9 @@ def _split(req):
 def pip_requirements():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    # the backend `make` installs (`cpu`: one line per platform, same bounds) and the test tools
-    reqs = list(project["dependencies"]) + list(extras["cpu"]) + list(extras["test"])
+    # the Jupyter server (`lab`), the backend `make` installs (`cpu`: one line per platform, same bounds)
+    # and the test tools: a Binder or conda environment is a whole lab, as `make lab` builds
+    reqs = list(project["dependencies"]) + list(extras["lab"]) + list(extras["cpu"]) + list(extras["test"])
     return dict(_split(r.split(";")[0]) for r in reqs)
 
 
@@ -29,8 +31,13 @@ def conda_requirements():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     deps = [d for d in env["dependencies"] if isinstance(d, str)]
     # packages on PyPI only (not on conda-forge) are listed in the pip: section
-    deps += [d.split("#")[0].split(";")[0].strip() for section in env["dependencies"] if isinstance(section, dict)
-             for d in section.get("pip", []) if not d.startswith("-")]
+    deps += [
+        d.split("#")[0].split(";")[0].strip()
+        for section in env["dependencies"]
+        if isinstance(section, dict)
+        for d in section.get("pip", [])
+        if not d.startswith("-")
+    ]
     return dict(_split(d.replace("=", "==", 1) if re.match(r"^[\w.\-]+=[^=<>]", d) else d) for d in deps)
 
 
@@ -41,7 +48,8 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     assert conda == pip, (
         "environment.yml and pyproject.toml disagree; missing from environment.yml: "
         f"{sorted(set(pip) - set(conda))}, only in environment.yml: {sorted(set(conda) - set(pip))}, "
-        f"different bounds: {sorted(n for n in set(pip) & set(conda) if pip[n] != conda[n])}")
+        f"different bounds: {sorted(n for n in set(pip) & set(conda) if pip[n] != conda[n])}"
+    )
 
 
 def _markers(lines):

@@ -1,10 +1,12 @@
-"""Feature maps: attribution.feature_maps (the reference for the notebooks' own code), the plot helper and the viewer widget."""
+"""Feature maps: introspection.feature_maps (the reference for the notebooks' own code),
+the plot helper and the viewer widget."""
+
 import keras
 import matplotlib
 import numpy as np
 import pytest
 
-from cnnviz import attribution, models, ops, plots, widgets
+from cnnviz import introspection, models, ops, plots, widgets
 
 matplotlib.use("agg")
 
@@ -13,10 +15,15 @@ KERNEL = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])  # a S
 
 def _edge_model():
     """A model whose maps are known: one Sobel filter (no bias, no activation), then 2x2 max pooling."""
-    model = keras.Sequential([keras.Input((8, 8, 1)),
-                              keras.layers.Conv2D(1, (3, 3), use_bias=False, name="edges"),
-                              keras.layers.MaxPooling2D((2, 2), name="pool"),
-                              keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Conv2D(1, (3, 3), use_bias=False, name="edges"),
+            keras.layers.MaxPooling2D((2, 2), name="pool"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.get_layer("edges").set_weights([KERNEL[:, :, None, None]])
     return model
 
@@ -26,7 +33,7 @@ IMAGE[:, 4:] = 1.0  # a vertical edge between columns 3 and 4
 
 
 def test_feature_maps_equal_the_numpy_convolution_and_pooling():
-    fmaps = attribution.feature_maps(_edge_model(), IMAGE)
+    fmaps = introspection.feature_maps(_edge_model(), IMAGE)
     assert list(fmaps) == ["edges", "pool"]
     conv = ops.conv2d(IMAGE[..., 0], KERNEL)
     np.testing.assert_allclose(fmaps["edges"][..., 0], conv, atol=1e-5)
@@ -37,27 +44,27 @@ def test_feature_maps_equal_the_numpy_convolution_and_pooling():
 
 def test_feature_maps_pick_named_layers_and_refuse_unknown_ones():
     model = _edge_model()
-    assert attribution.conv_layers(model) == ["edges", "pool"]
-    assert list(attribution.feature_maps(model, IMAGE, ["pool"])) == ["pool"]
-    sub = attribution.submodel(model, ["edges", "pool"])
+    assert introspection.conv_layers(model) == ["edges", "pool"]
+    assert list(introspection.feature_maps(model, IMAGE, ["pool"])) == ["pool"]
+    sub = introspection.submodel(model, ["edges", "pool"])
     assert [tuple(t.shape[1:]) for t in sub.outputs] == [(6, 6, 1), (3, 3, 1)]
     with pytest.raises(ValueError, match=r"no layer named \['conv9'\].*choose from \['edges', 'pool'\]"):
-        attribution.feature_maps(model, IMAGE, ["conv9"])
+        introspection.feature_maps(model, IMAGE, ["conv9"])
 
 
 def test_feature_maps_of_a_model_without_maps_say_so():
     dense_only = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="no convolution or pooling layer"):
-        attribution.feature_maps(dense_only, np.zeros(4))
+        introspection.feature_maps(dense_only, np.zeros(4))
 
 
 def test_feature_maps_refuse_an_image_of_the_wrong_size():
     with pytest.raises(ValueError, match=r"images of shape \(9, 9, 1\) do not match the model's input \(8, 8, 1\)"):
-        attribution.feature_maps(_edge_model(), np.zeros((9, 9, 1)))
+        introspection.feature_maps(_edge_model(), np.zeros((9, 9, 1)))
 
 
 def test_the_ali2019_network_exposes_its_four_maps():
-    fmaps = attribution.feature_maps(models.ali2019_cnn(), np.zeros((64, 64, 3)))
+    fmaps = introspection.feature_maps(models.ali2019_cnn(), np.zeros((64, 64, 3)))
     assert [f.shape for f in fmaps.values()] == [(62, 62, 32), (31, 31, 32), (29, 29, 32), (14, 14, 32)]
 
 
@@ -74,9 +81,15 @@ def test_fmap_channels_tiles_each_channel_in_its_own_range():
 
 
 def test_viewer_shows_the_chosen_layer_and_channel():
-    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(3, (3, 3), name="c1"),
-                              keras.layers.MaxPooling2D((2, 2), name="p1"), keras.layers.Conv2D(5, (2, 2), name="c2")])
-    expected = attribution.feature_maps(model, IMAGE)
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Conv2D(3, (3, 3), name="c1"),
+            keras.layers.MaxPooling2D((2, 2), name="p1"),
+            keras.layers.Conv2D(5, (2, 2), name="c2"),
+        ]
+    )
+    expected = introspection.feature_maps(model, IMAGE)
     viewer = widgets.FeatureMapViewer(IMAGE, expected)
     assert viewer.layer.options == ("c1", "p1", "c2") and viewer.channel.max == 2
     np.testing.assert_allclose(viewer.fmap, expected["c1"][..., 0])

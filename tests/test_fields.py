@@ -1,4 +1,5 @@
 """cnnviz.fields: receptive fields and jumps by hand (no Keras; attribution's tests check them against autodiff)."""
+
 import pytest
 
 from cnnviz import exercises, fields
@@ -9,14 +10,22 @@ def test_receptive_fields_by_hand():
     assert [f["rf"][0] for f in got] == [3, 5, 6, 10]
     assert [f["jump"][0] for f in got] == [1, 1, 2, 2]
     assert [f["out"][0] for f in got] == [30, 28, 14, 12]
-    assert [f["start"][0] for f in got] == [1, 2, 2.5, 4.5]   # centre of unit (0, 0)'s window
+    assert [f["start"][0] for f in got] == [1, 2, 2.5, 4.5]  # centre of unit (0, 0)'s window
     assert [f["name"] for f in got] == ["conv1", "conv2", "pool3", "conv4"]
 
 
 def test_receptive_fields_of_the_spahovic_network():
     """Spahović (n.d.)'s CIFAR-10 stack: conv3 same, conv3, pool2, conv3 same, pool2, conv3, pool2, then flatten."""
-    specs = [("conv", 3, 1, "same"), ("conv", 3, 1), ("pool", 2, 2), ("conv", 3, 1, "same"), ("pool", 2, 2),
-             ("conv", 3, 1), ("pool", 2, 2), ("global",)]
+    specs = [
+        ("conv", 3, 1, "same"),
+        ("conv", 3, 1),
+        ("pool", 2, 2),
+        ("conv", 3, 1, "same"),
+        ("pool", 2, 2),
+        ("conv", 3, 1),
+        ("pool", 2, 2),
+        ("global",),
+    ]
     got = fields.receptive_fields(specs, (32, 32))
     assert [f["rf"][0] for f in got[:-1]] == [3, 5, 6, 10, 12, 20, 24]
     assert [f["out"][0] for f in got[:-1]] == [32, 30, 15, 15, 7, 5, 2]
@@ -24,9 +33,11 @@ def test_receptive_fields_of_the_spahovic_network():
 
 
 def test_receptive_fields_of_rectangular_kernels_and_a_merge():
-    specs = [{"kind": "conv", "kernel": (3, 1), "stride": (1, 2), "name": "a"},
-             {"kind": "conv", "kernel": 3, "stride": 1, "padding": "same", "name": "b", "inputs": ["a"]},
-             {"kind": "merge", "name": "add", "inputs": ["a", "b"]}]
+    specs = [
+        {"kind": "conv", "kernel": (3, 1), "stride": (1, 2), "name": "a"},
+        {"kind": "conv", "kernel": 3, "stride": 1, "padding": "same", "name": "b", "inputs": ["a"]},
+        {"kind": "merge", "name": "add", "inputs": ["a", "b"]},
+    ]
     got = {f["name"]: f for f in fields.receptive_fields(specs, (9, 9))}
     assert got["a"]["rf"] == (3, 1) and got["a"]["jump"] == (1, 2) and got["a"]["out"] == (7, 5)
     assert got["b"]["rf"] == (5, 5) and got["add"]["rf"] == (5, 5)  # the merge sees what its widest input sees
@@ -35,9 +46,9 @@ def test_receptive_fields_of_rectangular_kernels_and_a_merge():
 def test_receptive_box_is_the_window_clipped_to_the_image():
     got = fields.receptive_fields([("conv", 3, 1), ("pool", 2, 2)], (8, 8))
     assert fields.receptive_box(got[0], 0, 0, (8, 8)) == (0, 0, 3, 3)
-    assert fields.receptive_box(got[1], 1, 2, (8, 8)) == (2, 4, 6, 8)     # pool unit sees 4x4 from (2, 4)
+    assert fields.receptive_box(got[1], 1, 2, (8, 8)) == (2, 4, 6, 8)  # pool unit sees 4x4 from (2, 4)
     same = fields.receptive_fields([("conv", 3, 1, "same")], (8, 8))[0]
-    assert fields.receptive_box(same, 0, 7, (8, 8)) == (0, 6, 2, 8)      # padding: clipped at the corner
+    assert fields.receptive_box(same, 0, 7, (8, 8)) == (0, 6, 2, 8)  # padding: clipped at the corner
     whole = fields.receptive_fields([("conv", 3, 1), ("global",)], (8, 8))[1]
     assert fields.receptive_box(whole, 0, 0, (8, 8)) == (0, 0, 8, 8)
 

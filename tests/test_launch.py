@@ -1,4 +1,5 @@
-"""cnnviz.launch: badges, the Colab setup lines, slide metadata and the index, written idempotently."""
+"""launch (.ci/launch.py, `make links`): badges, Colab setup lines, slide metadata, the index, idempotently."""
+
 import contextlib
 import io
 import shlex
@@ -11,9 +12,10 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cnnviz import launch
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / ".ci"))
+import launch  # noqa: E402  (.ci/launch.py: a maintainer's tool, not part of the cnnviz package)
+
 ADDRESS = "https://github.com/someone/cnnviz"
 PYPROJECT = f'[project]\nname = "cnnviz"\n\n[project.urls]\nRepository = "{ADDRESS}/tree/dev"\n'
 README = "# cnnviz: a title\n\nSome text.\n\n## A section\n\nMore text.\n"
@@ -26,19 +28,37 @@ def _lesson(title):
         new_markdown_cell("Setup: the helpers."),
         new_code_cell("%matplotlib inline\nfrom cnnviz import ops", execution_count=1),
         new_markdown_cell("## 1. A heading"),
-        new_code_cell("print(6 * 7)\n6 * 7", execution_count=2, outputs=[
-            new_output("stream", name="stdout", text="42\n"),
-            new_output("execute_result", data={"text/plain": "42"}, execution_count=2)]),
+        new_code_cell(
+            "print(6 * 7)\n6 * 7",
+            execution_count=2,
+            outputs=[
+                new_output("stream", name="stdout", text="42\n"),
+                new_output("execute_result", data={"text/plain": "42"}, execution_count=2),
+            ],
+        ),
         new_markdown_cell("A sentence that introduces the next step."),
-        new_code_cell("x", execution_count=3, metadata={"tags": ["nbval-ignore-output"]},
-                      outputs=[new_output("error", ename="NameError", evalue="x", traceback=[])]),
+        new_code_cell(
+            "x",
+            execution_count=3,
+            metadata={"tags": ["nbval-ignore-output"]},
+            outputs=[new_output("error", ename="NameError", evalue="x", traceback=[])],
+        ),
         new_markdown_cell("### A smaller heading\n\nand its text"),
         new_markdown_cell("Text right after text."),
-        new_code_cell("explorer", execution_count=4, outputs=[new_output("display_data", data={
-            "text/plain": "VBox(...)", launch.WIDGET_VIEW: {"model_id": "abc", "version_major": 2}})]),
+        new_code_cell(
+            "explorer",
+            execution_count=4,
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={"text/plain": "VBox(...)", launch.WIDGET_VIEW: {"model_id": "abc", "version_major": 2}},
+                )
+            ],
+        ),
     ]
-    return new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                               "language": "python"}})
+    return new_notebook(
+        cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
 
 
 @pytest.fixture
@@ -49,8 +69,12 @@ def repo(tmp_path):
     notebooks.mkdir()
     nbformat.write(_lesson("01 · First lesson"), notebooks / "01_first.ipynb")
     nbformat.write(_lesson("05 · Later lesson"), notebooks / "05_later.ipynb")
-    index = new_notebook(cells=[new_markdown_cell("# 00 · Index\n\n*Start here.*"),
-                                new_markdown_cell("old table", metadata={"cnnviz": launch.INDEX_TABLE_KEY})])
+    index = new_notebook(
+        cells=[
+            new_markdown_cell("# 00 · Index\n\n*Start here.*"),
+            new_markdown_cell("old table", metadata={"cnnviz": launch.INDEX_TABLE_KEY}),
+        ]
+    )
     nbformat.write(index, notebooks / "00_index.ipynb")
     return tmp_path
 
@@ -67,17 +91,23 @@ def test_repository_reads_owner_name_and_branch_from_pyproject(repo, tmp_path_fa
     assert launch.repository(repo) == ("someone", "cnnviz", "dev")
     assert all(launch.repository(ROOT))  # the project's own address (placeholder or real) parses
     bad = tmp_path_factory.mktemp("bad")
-    (bad / "pyproject.toml").write_text('[project]\nname = "x"\n[project.urls]\nRepository = "https://gitlab.com/a/b"\n')
+    (bad / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n[project.urls]\nRepository = "https://gitlab.com/a/b"\n'
+    )
     with pytest.raises(ValueError, match=r"\[project.urls\] Repository.*GitHub"):
         launch.repository(bad)
 
 
 def test_links_point_at_the_notebook_on_colab_and_binder():
     repo = ("someone", "cnnviz", "dev")
-    assert launch.colab_url(repo, "notebooks/02_x.ipynb") == \
-        "https://colab.research.google.com/github/someone/cnnviz/blob/dev/notebooks/02_x.ipynb"
-    assert launch.binder_url(repo, "notebooks/02_x.ipynb") == \
-        "https://mybinder.org/v2/gh/someone/cnnviz/dev?urlpath=lab%2Ftree%2Fnotebooks%2F02_x.ipynb"
+    assert (
+        launch.colab_url(repo, "notebooks/02_x.ipynb")
+        == "https://colab.research.google.com/github/someone/cnnviz/blob/dev/notebooks/02_x.ipynb"
+    )
+    assert (
+        launch.binder_url(repo, "notebooks/02_x.ipynb")
+        == "https://mybinder.org/v2/gh/someone/cnnviz/dev?urlpath=lab%2Ftree%2Fnotebooks%2F02_x.ipynb"
+    )
 
 
 def test_check_reports_out_of_date_files_and_write_is_idempotent(repo, capsys):
@@ -137,8 +167,8 @@ def _setup_code(repo):
     source = nbformat.read(repo / "notebooks" / "01_first.ipynb", as_version=4).cells[2].source
     lines = source.split("\n")
     last = next(i for i, line in enumerate(lines) if line.startswith(launch.SETUP_LAST))
-    assert "\n".join(lines[last + 1:]) == "%matplotlib inline\nfrom cnnviz import ops"  # the lesson's lines follow
-    return TransformerManager().transform_cell("\n".join(lines[:last + 1]) + "\n")
+    assert "\n".join(lines[last + 1 :]) == "%matplotlib inline\nfrom cnnviz import ops"  # the lesson's lines follow
+    return TransformerManager().transform_cell("\n".join(lines[: last + 1]) + "\n")
 
 
 class _Shell:
@@ -172,7 +202,7 @@ def test_setup_lines_install_cnnviz_and_what_colab_lacks_when_cnnviz_is_missing(
     code, shell = _setup_code(repo), _Shell()
     monkeypatch.setitem(sys.modules, "cnnviz", None)  # `import cnnviz` now raises ImportError
     exec(compile(code, "setup", "exec"), {"get_ipython": lambda: shell})
-    (name, line), = shell.magics
+    ((name, line),) = shell.magics
     words = shlex.split(line)
     assert name == "pip" and words[:4] == ["install", "-q", "--no-deps", f"cnnviz @ git+{ADDRESS}@dev"]
     # --no-deps keeps Colab's own NumPy/TF/Jupyter; what Colab lacks is named explicitly
@@ -229,9 +259,11 @@ def test_index_table_is_built_from_each_notebooks_title_cell(repo):
     index = nbformat.read(repo / "notebooks" / "00_index.ipynb", as_version=4)
     table = next(c.source for c in index.cells if c.metadata.get("cnnviz") == launch.INDEX_TABLE_KEY)
     assert table.splitlines() == [
-        "| notebook | what it teaches |", "| --- | --- |",
+        "| notebook | what it teaches |",
+        "| --- | --- |",
         "| [01 · First lesson](01_first.ipynb) | What this notebook teaches, in one line. |",
-        "| [05 · Later lesson](05_later.ipynb) | What this notebook teaches, in one line. |"]
+        "| [05 · Later lesson](05_later.ipynb) | What this notebook teaches, in one line. |",
+    ]
     assert not any(c.cell_type == "code" for c in index.cells)
 
 
@@ -242,6 +274,7 @@ def test_the_repository_readme_and_notebooks_are_up_to_date():
 
 def test_cnnviz_turns_on_colabs_custom_widget_manager_only_on_colab(monkeypatch):
     from cnnviz import config
+
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     assert config.enable_colab_widgets() is False  # not on Colab: nothing happens
     calls = []

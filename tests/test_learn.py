@@ -1,4 +1,5 @@
 """Check the NumPy gradient descent of notebook 04: the forward pass, the gradients, and that it learns."""
+
 import numpy as np
 import pytest
 
@@ -12,7 +13,7 @@ def test_dataset_holds_shifted_bold_and_noisy_letters():
     assert any(np.array_equal(image, xo.shift(xo.X, -1, 1)) for image in x[y == 0])
     assert any(np.array_equal(image, xo.thicken(xo.O)) for image in x[y == 1])
     x2, _ = learn.make_dataset()
-    np.testing.assert_array_equal(x, x2)                       # seeded: the same every time
+    np.testing.assert_array_equal(x, x2)  # seeded: the same every time
     x3, _ = learn.make_dataset(seed=1)
     assert not np.array_equal(x, x3)
     x4, y4 = learn.make_dataset(shifts=0, noisy=0, thick=False)
@@ -30,7 +31,7 @@ def test_the_test_set_never_holds_a_training_image():
     # the old test set, make_dataset(seed=1, noisy=10, flips=4), shared its 20 shifted and bolder letters
     old, _ = learn.make_dataset(seed=1, noisy=10, flips=4)
     assert learn.overlap(x, old) == 20
-    for image, label in zip(x_test, y_test):                  # a letter moved by <= 1 pixel, 4 pixels flipped
+    for image, label in zip(x_test, y_test):  # a letter moved by <= 1 pixel, 4 pixels flipped
         base = xo.IMAGES[learn.CLASSES[label]]
         assert min((image != xo.shift(base, dy, dx)).sum() for dy in (-1, 0, 1) for dx in (-1, 0, 1)) == 4
 
@@ -60,7 +61,7 @@ def test_forward_matches_xo_on_random_images():
 @pytest.mark.parametrize("kind", learn.LOSSES)
 def test_gradients_match_finite_differences(kind):
     rng = np.random.default_rng(1)
-    x = rng.normal(size=(4, 9, 9))                             # continuous input: no ties in the max
+    x = rng.normal(size=(4, 9, 9))  # continuous input: no ties in the max
     y = np.array([0, 1, 1, 0])
     params = learn.init_params(seed=2)
     params["weights"] = rng.normal(size=params["weights"].shape)
@@ -73,8 +74,9 @@ def test_gradients_match_finite_differences(kind):
             minus = {k: v.copy() for k, v in params.items()}
             plus[name][idx] += eps
             minus[name][idx] -= eps
-            numeric = (learn.loss(learn.forward(plus, x)[0], y, kind) -
-                       learn.loss(learn.forward(minus, x)[0], y, kind)) / (2 * eps)
+            numeric = (
+                learn.loss(learn.forward(plus, x)[0], y, kind) - learn.loss(learn.forward(minus, x)[0], y, kind)
+            ) / (2 * eps)
             assert grads[name][idx] == pytest.approx(numeric, abs=1e-7, rel=1e-4), (name, idx)
 
 
@@ -121,12 +123,12 @@ def test_the_first_step_is_plain_gradient_descent_and_momentum_keeps_the_last_st
     probs, cache = learn.forward(start, x)
     grads = learn.backward(start, probs, cache, y, "squared")
     one, _ = learn.train(x, y, steps=1, lr=0.1, kind="squared", params=start)
-    for k in start:                                            # what notebook 04 does by hand
+    for k in start:  # what notebook 04 does by hand
         np.testing.assert_allclose(one[k], start[k] - 0.1 * grads[k], atol=1e-15)
     two, _ = learn.train(x, y, steps=2, lr=0.1, kind="squared", params=start)
     probs1, cache1 = learn.forward(one, x)
     grads1 = learn.backward(one, probs1, cache1, y, "squared")
-    for k in start:                                            # step 2 = 0.9 * step 1 - lr * gradient
+    for k in start:  # step 2 = 0.9 * step 1 - lr * gradient
         np.testing.assert_allclose(two[k], one[k] + 0.9 * (one[k] - start[k]) - 0.1 * grads1[k], atol=1e-12)
     plain, _ = learn.train(x, y, steps=2, lr=0.1, kind="squared", params=start, momentum=0.0)
     np.testing.assert_allclose(plain["filters"], one["filters"] - 0.1 * grads1["filters"], atol=1e-12)
@@ -137,7 +139,7 @@ def test_similarity_and_bad_input():
     sim = learn.similarity(np.concatenate([hand, -hand[:1]]))
     np.testing.assert_allclose(np.diag(sim[:3]), 1)
     assert sim[3, 0] == pytest.approx(-1)
-    assert sim[0, 2] == pytest.approx(np.sum(hand[0] * hand[2]) / 9)   # the two diagonals
+    assert sim[0, 2] == pytest.approx(np.sum(hand[0] * hand[2]) / 9)  # the two diagonals
     with pytest.raises(ValueError, match="images"):
         learn.forward(learn.init_params(), np.zeros((2, 2, 9, 9)))
 
@@ -148,20 +150,20 @@ def test_the_hard_test_set_holds_three_kinds_none_of_them_a_training_image():
     counts = {k: int((kind == k).sum()) for k in learn.HARD_KINDS}
     assert counts == {"bolder": 34, "moved 2": 32, "noisier": 100} and len(x) == len(y) == len(kind)
     assert set(np.unique(x)) == {-1.0, 1.0} and learn.overlap(x_train, x) == 0
-    assert len({image.tobytes() for image in x}) == len(x)                  # no image twice
-    for k in learn.HARD_KINDS:                                             # each kind: half X, half O
+    assert len({image.tobytes() for image in x}) == len(x)  # no image twice
+    for k in learn.HARD_KINDS:  # each kind: half X, half O
         assert np.bincount(y[kind == k]).tolist() == [counts[k] // 2] * 2
     bolder = x[(kind == "bolder") & (y == 0)]
     assert any(np.array_equal(im, xo.shift(xo.thicken(xo.X), 1, 1)) for im in bolder)
-    assert any(np.array_equal(im, xo.thicken(xo.X.T).T) for im in bolder)       # bold downwards
-    assert not any(np.array_equal(im, xo.thicken(xo.X)) for im in bolder)     # that one is a training image
+    assert any(np.array_equal(im, xo.thicken(xo.X.T).T) for im in bolder)  # bold downwards
+    assert not any(np.array_equal(im, xo.thicken(xo.X)) for im in bolder)  # that one is a training image
     moved = x[(kind == "moved 2") & (y == 1)]
     assert any(np.array_equal(im, xo.shift(xo.O, -2, 1)) for im in moved)
-    for image, label in zip(x[kind == "noisier"], y[kind == "noisier"]):    # 10 flips of a letter moved <= 1
+    for image, label in zip(x[kind == "noisier"], y[kind == "noisier"]):  # 10 flips of a letter moved <= 1
         base = xo.IMAGES[learn.CLASSES[label]]
         assert min((image != xo.shift(base, dy, dx)).sum() for dy in (-1, 0, 1) for dx in (-1, 0, 1)) == 10
     again = learn.make_hard_test_set()
-    assert all(np.array_equal(a, b) for a, b in zip(again, (x, y, kind)))   # seeded
+    assert all(np.array_equal(a, b) for a, b in zip(again, (x, y, kind)))  # seeded
     with pytest.raises(ValueError, match="noisy"):
         learn.make_hard_test_set(noisy=-1)
 
@@ -176,15 +178,15 @@ def test_on_the_hard_test_set_the_hand_made_network_fails_and_learning_is_measur
     def acc(params, k):
         return learn.accuracy(params, x[kind == k], y[kind == k])
 
-    assert (learn.forward(hand, x[kind == "bolder"])[0].argmax(1) == 1).all()         # all "O"
+    assert (learn.forward(hand, x[kind == "bolder"])[0].argmax(1) == 1).all()  # all "O"
     assert acc(hand, "bolder") == 0.5 and acc(model, "bolder") == 1.0
     low, _ = learn.accuracy_interval(acc(model, "bolder"), (kind == "bolder").sum())
-    assert low > learn.accuracy_interval(acc(hand, "bolder"), (kind == "bolder").sum())[1]   # far outside the noise
+    assert low > learn.accuracy_interval(acc(hand, "bolder"), (kind == "bolder").sum())[1]  # far outside the noise
     n2 = (kind == "moved 2").sum()
     assert acc(hand, "moved 2") < 0.8 and acc(model, "moved 2") > acc(hand, "moved 2")
     assert learn.accuracy_interval(acc(model, "moved 2"), n2)[0] < learn.accuracy_interval(acc(hand, "moved 2"), n2)[1]
     assert abs(acc(model, "noisier") - acc(hand, "noisier")) <= 0.02 and acc(hand, "noisier") > 0.9
-    assert learn.accuracy(hand, *learn.make_dataset()) > 0.9                         # the training letters are easy
+    assert learn.accuracy(hand, *learn.make_dataset()) > 0.9  # the training letters are easy
 
 
 def test_what_training_changed_in_the_filters_is_what_notebook_04_says():
@@ -192,7 +194,9 @@ def test_what_training_changed_in_the_filters_is_what_notebook_04_says():
     filter 2 near its start with its -0.9 similarity to / already there at step 0; no learned filter is Ali's."""
     x, y = learn.make_dataset()
     start = learn.init_params(seed=0)
-    at = {steps: learn.train(x, y, steps=steps, lr=1.0, momentum=0.0, params=start)[0]["filters"] for steps in (10, 100)}
+    at = {
+        steps: learn.train(x, y, steps=steps, lr=1.0, momentum=0.0, params=start)[0]["filters"] for steps in (10, 100)
+    }
     at[0] = start["filters"]
 
     def to_start(filters):
@@ -201,8 +205,8 @@ def test_what_training_changed_in_the_filters_is_what_notebook_04_says():
     assert (to_start(at[10]) > 0.95).all()
     assert to_start(at[100])[1] > 0.95 and to_start(at[100])[2] < 0.7
     assert learn.similarity(at[0])[1, 2] < -0.9 and learn.similarity(at[100])[1, 2] < -0.9
-    assert learn.similarity(at[100])[2, 0] > learn.similarity(at[0])[2, 0] + 0.2           # filter 3 towards \
-    assert learn.similarity(at[100])[0, 0] < learn.similarity(at[0])[0, 0] - 0.2           # filter 1 away from it
+    assert learn.similarity(at[100])[2, 0] > learn.similarity(at[0])[2, 0] + 0.2  # filter 3 towards \
+    assert learn.similarity(at[100])[0, 0] < learn.similarity(at[0])[0, 0] - 0.2  # filter 1 away from it
     assert (learn.similarity(at[100]) < 0.9).all()
 
 
@@ -211,7 +215,7 @@ def test_plain_descent_with_lr_1_learns_and_momentum_helps_a_small_lr():
     _, plain = learn.train(x, y, steps=100, lr=1.0, momentum=0.0)
     assert plain["loss"][-1] < plain["loss"][0] / 10 and plain["accuracy"][-1] == 1.0
     slow = {m: learn.train(x, y, steps=100, lr=0.1, momentum=m)[1]["loss"][-1] for m in (0.0, 0.9)}
-    assert slow[0.0] > 10 * slow[0.9]                         # plain descent at lr 0.1 is far behind after 100 steps
+    assert slow[0.0] > 10 * slow[0.9]  # plain descent at lr 0.1 is far behind after 100 steps
 
 
 def test_accuracy_interval_is_the_wilson_interval():

@@ -4,6 +4,7 @@ Only the refusals are run here (they must not install anything): no apt-get on t
 Fedora), and a user who is not root and has no password-less sudo. The install itself (root with
 apt-get) is what CI's `make test-browser` does.
 """
+
 import os
 import shutil
 import subprocess
@@ -23,9 +24,16 @@ def _make_chromium(cwd, path=None, **kw):
     """Run only the Makefile's Chromium rule, for a Chromium that does not exist."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}  # nothing from `make test`
     env["PATH"] = path or os.environ["PATH"]
-    return subprocess.run([MAKE, "-s", "-C", str(ROOT), "-o", f"{sys.prefix}/.installed", MISSING,
-                           f"CHROMIUM={MISSING}"], capture_output=True, text=True, env=env, cwd=cwd,
-                          stdin=subprocess.DEVNULL, timeout=60, **kw)
+    return subprocess.run(
+        [MAKE, "-s", "-C", str(ROOT), "-o", f"{sys.prefix}/.installed", MISSING, f"CHROMIUM={MISSING}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        **kw,
+    )
 
 
 def test_without_apt_get_it_says_what_to_install_and_how_to_point_at_it(tmp_path):
@@ -39,8 +47,10 @@ def test_without_apt_get_it_says_what_to_install_and_how_to_point_at_it(tmp_path
     assert "apt-get" not in done.stdout + done.stderr.replace("make:", "")
 
 
-@pytest.mark.skipif(os.getuid() != 0 or not shutil.which("apt-get"),
-                    reason="needs root (to become an unprivileged user) on a machine with apt-get")
+@pytest.mark.skipif(
+    os.getuid() != 0 or not shutil.which("apt-get"),
+    reason="needs root (to become an unprivileged user) on a machine with apt-get",
+)
 def test_a_user_without_password_less_sudo_is_told_the_command_and_never_prompted():
     try:  # run from / : pytest's tmp folder is private to root
         done = _make_chromium("/", user=NOBODY, group=NOBODY, extra_groups=[])

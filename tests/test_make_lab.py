@@ -1,11 +1,14 @@
-"""`make lab` starts JupyterLab as the current user (root included) and as an unprivileged user: /api/status answers.
+"""`make lab` starts JupyterLab as the current user (root included): /api/status answers; an unprivileged user can too.
 
-Each test runs ``make lab BROWSER=no LAB_PORT=<free port> LAB_TOKEN=<random>`` from the checkout with
+The first test runs ``make lab BROWSER=no LAB_PORT=<free port> LAB_TOKEN=<random>`` from the checkout with
 this test's environment as the Makefile's VENV (``-o`` keeps make from reinstalling it: installing is
 ``make test``'s own first step), waits for ``/api/status`` to answer with the token, checks that a
 request without the token is refused, then stops the whole process group (make and JupyterLab).
+JupyterLab is started once: as root (a container, CI), the unprivileged user's case is checked without a
+second server: the command make runs for that user (no --allow-root), and that its Python imports JupyterLab.
 A last test gives make a Python older than 3.11 and reads what it says.
 """
+
 import json
 import os
 import secrets
@@ -75,14 +78,38 @@ def _make_lab(home, user=None, venv=VENV):
     log = home / "lab.log"
     # Nothing from a calling make (`make test` runs this test) or a Jupyter setting of the caller.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTHONPATH", "MAKE", "MFLAGS"))}
-    env.update(HOME=str(home), JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"),
-               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"))
-    cmd = ["make", "--no-print-directory", "-C", str(ROOT), "-o", f"{venv}/.installed", "lab", f"VENV={venv}",
-           "BROWSER=no", f"LAB_PORT={port}", f"LAB_TOKEN={token}"]
+    env.update(
+        HOME=str(home),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+        JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+    )
+    cmd = [
+        "make",
+        "--no-print-directory",
+        "-C",
+        str(ROOT),
+        "-o",
+        f"{venv}/.installed",
+        "lab",
+        f"VENV={venv}",
+        "BROWSER=no",
+        f"LAB_PORT={port}",
+        f"LAB_TOKEN={token}",
+    ]
     extra = {"user": user, "group": user, "extra_groups": []} if user is not None else {}
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env, cwd=home, start_new_session=True, **extra)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=home,
+            start_new_session=True,
+            **extra,
+        )
     return proc, port, token, log
 
 
@@ -97,8 +124,9 @@ def _check_lab_starts(home, user=None, venv=VENV):
             except OSError:  # not listening yet
                 time.sleep(0.5)
         text = log.read_text(errors="replace")
-        assert answer is not None, f"JupyterLab did not answer on port {port} within {START} s " \
-                                   f"(exit {proc.poll()}):\n{text[-3000:]}"
+        assert answer is not None, (
+            f"JupyterLab did not answer on port {port} within {START} s (exit {proc.poll()}):\n{text[-3000:]}"
+        )
         code, body = answer
         assert code == 200 and "started" in body, (code, body)
         assert _status(port)[0] == 403, "JupyterLab answered /api/status without the token"
@@ -122,6 +150,7 @@ def home(tmp_path):
     return folder
 
 
+@pytest.mark.server
 @pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
 def test_make_lab_starts_jupyterlab_as_the_current_user(home):
     _check_lab_starts(home)
@@ -151,8 +180,12 @@ def _venv_usable_by(user, folder):
     venv = folder / "venv"
     if subprocess.run([str(system), "-m", "venv", "--without-pip", str(venv)], capture_output=True).returncode:
         return None
-    purelib = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     ours = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
     Path(purelib, "_cnnviz_test_dependencies.pth").write_text("".join(f"{p}\n" for p in ours))
     for command, module in (("jupyter", "jupyter_core.command"), ("jupyter-lab", "jupyterlab.labapp")):
@@ -162,9 +195,12 @@ def _venv_usable_by(user, folder):
     return venv if not _runs_as(user, [str(venv / "bin" / "python"), "-c", "import jupyterlab"]) else None
 
 
-@pytest.mark.skipif(not shutil.which("make") or os.getuid() != 0,
-                    reason="switching to an unprivileged user needs root (as a user, the test above is that case)")
-def test_make_lab_starts_jupyterlab_as_an_unprivileged_user():
+@pytest.mark.slow  # it may build a small virtual environment the user can run
+@pytest.mark.skipif(
+    not shutil.which("make") or os.getuid() != 0,
+    reason="switching to an unprivileged user needs root (as a user, the test above is that case)",
+)
+def test_make_lab_as_an_unprivileged_user_runs_jupyterlab_without_allow_root():
     why = _runs_as(NOBODY, ["make", "-s", "-C", str(ROOT), "-n", "-o", f"{VENV}/.installed", "lab", f"VENV={VENV}"])
     if why:
         pytest.skip(f"uid {NOBODY} cannot read the checkout {ROOT}: {why}")
@@ -175,7 +211,39 @@ def test_make_lab_starts_jupyterlab_as_an_unprivileged_user():
         venv = _venv_usable_by(NOBODY, home)
         if venv is None:
             pytest.skip(f"uid {NOBODY} can run neither {VENV}/bin/python nor a system Python {sys.version_info[:2]}")
-        _check_lab_starts(home, user=NOBODY, venv=venv)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTHONPATH", "MAKE", "MFLAGS"))}
+        env.update(HOME=str(home), JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"))
+        as_user = {
+            "user": NOBODY,
+            "group": NOBODY,
+            "extra_groups": [],
+            "capture_output": True,
+            "text": True,
+            "env": env,
+            "cwd": home,
+            "timeout": 120,
+        }
+        # What make would run (-n: nothing is started): no --allow-root for a user that is not root.
+        dry = subprocess.run(
+            [
+                "make",
+                "--no-print-directory",
+                "-C",
+                str(ROOT),
+                "-n",
+                "-o",
+                f"{venv}/.installed",
+                "lab",
+                f"VENV={venv}",
+                "BROWSER=no",
+                "LAB_PORT=8999",
+            ],
+            **as_user,
+        )
+        assert dry.returncode == 0, dry.stderr
+        command = next(line for line in dry.stdout.replace("\\\n", " ").splitlines() if "jupyter lab" in line)
+        assert "--allow-root" not in command and "--no-browser" in command, command
+        # (that command's Python imports JupyterLab as this user: _venv_usable_by returns None otherwise)
 
 
 @pytest.mark.skipif(not shutil.which("make"), reason="make is not installed")
@@ -184,8 +252,14 @@ def test_make_lab_with_a_python_older_than_311_says_what_to_install(tmp_path):
     old.write_text('#!/bin/sh\n[ "$1" = --version ] && { echo "Python 3.10.13"; exit 0; }\nexit 1\n')
     old.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
-    done = subprocess.run(["make", "-s", "-C", str(ROOT), "lab", f"VENV={tmp_path / 'venv'}", f"PYTHON={old}"],
-                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+    done = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "lab", f"VENV={tmp_path / 'venv'}", f"PYTHON={old}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert done.returncode != 0 and not (tmp_path / "venv").exists()
     assert "needs Python 3.11 or newer" in done.stdout and "is Python 3.10.13" in done.stdout
     assert "make lab PYTHON=" in done.stdout

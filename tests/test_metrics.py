@@ -1,4 +1,5 @@
 """cnnviz.metrics: accuracy, confusion matrix, per-class accuracy and confident mistakes, in NumPy, on known answers."""
+
 import numpy as np
 import pytest
 
@@ -9,8 +10,9 @@ def test_confusion_matrix_counts_true_rows_and_predicted_columns():
     cm = metrics.confusion_matrix([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], n_classes=3)
     np.testing.assert_array_equal(cm, [[1, 1, 0], [0, 2, 0], [1, 0, 0]])
     # a class that never occurs still gets its row and column
-    np.testing.assert_array_equal(metrics.confusion_matrix([1, 0], [1, 1], n_classes=3),
-                                  [[0, 1, 0], [0, 1, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(
+        metrics.confusion_matrix([1, 0], [1, 1], n_classes=3), [[0, 1, 0], [0, 1, 0], [0, 0, 0]]
+    )
 
 
 def test_confusion_matrix_refuses_a_label_minus_one_instead_of_counting_it_in_the_last_row():
@@ -47,27 +49,17 @@ def test_accuracy_and_its_shape_check():
         metrics.accuracy([], [])
 
 
-def test_sigmoid_outputs_become_two_class_probabilities():
-    proba = metrics.class_probabilities(np.array([[0.9], [0.2]]))
-    np.testing.assert_allclose(proba, [[0.1, 0.9], [0.8, 0.2]])
-    np.testing.assert_allclose(metrics.class_probabilities([0.25]), [[0.75, 0.25]])
-    softmax = np.array([[0.2, 0.5, 0.3]])
-    np.testing.assert_allclose(metrics.class_probabilities(softmax), softmax)
-
-
-def test_labels_from_indices_columns_and_one_hot():
-    np.testing.assert_array_equal(metrics.labels_from([[1], [0]]), [1, 0])
-    np.testing.assert_array_equal(metrics.labels_from(np.eye(3)[[2, 0, 1]]), [2, 0, 1])
-    np.testing.assert_array_equal(metrics.labels_from(np.array([2, 0], dtype="uint8")), [2, 0])
-
-
 def test_confident_mistakes_are_the_wrong_answers_most_confident_first():
     y_true = np.array([0, 1, 0, 1, 1])
-    proba = np.array([[0.9, 0.1],    # right
-                      [0.6, 0.4],    # wrong, 60% sure
-                      [0.05, 0.95],  # wrong, 95% sure
-                      [0.2, 0.8],    # right
-                      [0.99, 0.01]])  # wrong, 99% sure
+    proba = np.array(
+        [
+            [0.9, 0.1],  # right
+            [0.6, 0.4],  # wrong, 60% sure
+            [0.05, 0.95],  # wrong, 95% sure
+            [0.2, 0.8],  # right
+            [0.99, 0.01],
+        ]
+    )  # wrong, 99% sure
     np.testing.assert_array_equal(metrics.confident_mistakes(y_true, proba, k=8), [4, 2, 1])
     np.testing.assert_array_equal(metrics.confident_mistakes(y_true, proba, k=2), [4, 2])
     sigmoid = proba[:, 1:]

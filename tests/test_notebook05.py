@@ -4,6 +4,7 @@ The notebook runs once in quick mode (generated cartoon faces, seconds of traini
 nbval would; one extra cell then prints the variables this test reads. A cell a student runs never stops on
 an unlucky run; this test fails instead when training, checkpointing, resuming or saving for 07 breaks.
 """
+
 import ast
 import json
 from pathlib import Path
@@ -16,7 +17,7 @@ from notebook_run import run_quick
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "05_cats_vs_dogs.ipynb"
 
-REPORT = '''
+REPORT = """
 import json as _json
 _h = lambda run: {k: [float(v) for v in vals] for k, vals in run.history.items()}
 _saved = store.load_saved("cats_vs_dogs")
@@ -30,7 +31,7 @@ print("REPORT" + _json.dumps({
     "saved_vs_notebook": float(np.abs(_saved.predict(_photos, verbose=0) - transfer.predict(_photos, verbose=0)).max()),
     "own_test_accuracy": float(test_accuracy), "own_classes": class_names, "own_test": int(len(y_test)),
 }))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -43,31 +44,37 @@ def report(tmp_path_factory):
     return json.loads(text.split("REPORT", 1)[1])
 
 
+@pytest.mark.notebook
 def test_the_networks_learn_the_stand_in_well_above_chance(report):
     assert max(report["ali"]["val_accuracy"]) > 0.75, "Ali's network should learn the cartoon faces"
     assert report["head_val"] > 0.75 and report["head_val"] >= report["before"]
     assert report["own_test_accuracy"] > 0.75, "section 9's code should learn the cartoon faces"
 
 
+@pytest.mark.notebook
 def test_the_checkpoint_keeps_the_best_validation_epoch(report):
     assert report["reloaded"] == pytest.approx(max(report["ali"]["val_accuracy"]), abs=1e-6)
 
 
+@pytest.mark.notebook
 def test_backup_and_restore_resumes_at_the_second_epoch(report):
     assert report["resumed"] == [1]
 
 
+@pytest.mark.notebook
 def test_the_model_is_chosen_on_validation_and_every_test_score_is_an_accuracy(report):
     assert len(report["test_acc"]) == 4 and all(0 <= a <= 1 for a in report["test_acc"])
     assert report["val_acc"][report["chosen"]] == max(report["val_acc"])
 
 
+@pytest.mark.notebook
 def test_the_counts_are_the_folders_and_section_9_splits_its_held_out_photos_in_two(report):
     assert report["names"] == ["cats", "dogs"] == report["own_classes"]
-    assert report["counts"] == {"train": 84, "val": 18, "test": 18}    # 60 per class, 15% + 15% held out
-    assert report["own_test"] == 30                                    # 200 stand-in photos: 30% held out, half of it
+    assert report["counts"] == {"train": 84, "val": 18, "test": 18}  # 60 per class, 15% + 15% held out
+    assert report["own_test"] == 30  # 200 stand-in photos: 30% held out, half of it
 
 
+@pytest.mark.notebook
 def test_the_model_saved_for_07_is_flat_and_predicts_as_the_notebooks(report):
     assert report["saved_name"] == "lite0_transfer_128px"
     assert {"lite0_stem_conv", "lite0_head_conv", "lite0_head_bn_relu6", "head"} <= set(report["saved_layers"])

@@ -6,9 +6,13 @@ one extra cell: both networks learn above chance, the article's network respects
 trains within the article's wall time and stops on its budget, the recorded epoch times and steps add up, and
 the test-time mirroring the text describes is what the cell computed.
 """
+
 import json
 
+import pytest
 from notebook_run import run_quick
+
+pytestmark = pytest.mark.notebook
 
 PROBE = """
 import json as _json
@@ -22,25 +26,33 @@ _out = dict(
     steps_per_epoch=int(steps_per_epoch), rates=[float(r) for _, r in cycle.history],
     acc_anon=float(acc_anon), acc_plain=float(acc_plain), acc=float(acc),
     proba_sums=[float(proba.sum(axis=1).min()), float(proba.sum(axis=1).max())],
-    mirror_gap=float(np.abs(proba - (proba_plain + model.predict(x_test[:, :, ::-1], batch_size=500, verbose=0)) / 2).max()),
+    mirror_gap=float(np.abs(proba - (proba_plain + model.predict(x_test[:, :, ::-1], batch_size=500,
+                                                                  verbose=0)) / 2).max()),
     n_test=int(len(x_test)), peak_lr=float(recipe["peak_lr"]), ablation_rows=len(ablation["variants"]))
 print("PROBE" + _json.dumps(_out))
 """
 
 
 def test_notebook06_quick_run_trains_within_its_budgets_and_learns(tmp_path, monkeypatch):
-    nb, errors = run_quick("06_cifar10.ipynb", tmp_path, monkeypatch, core_only=True, extra=PROBE)  # the core path, then the probe
+    nb, errors = run_quick(
+        "06_cifar10.ipynb", tmp_path, monkeypatch, core_only=True, extra=PROBE
+    )  # the core path, then the probe
     assert not errors, errors
-    line = next(line for out in nb.cells[-1].outputs if out.get("output_type") == "stream"
-                for line in out["text"].splitlines() if line.startswith("PROBE"))
-    v = json.loads(line[len("PROBE"):])
+    line = next(
+        line
+        for out in nb.cells[-1].outputs
+        if out.get("output_type") == "stream"
+        for line in out["text"].splitlines()
+        if line.startswith("PROBE")
+    )
+    v = json.loads(line[len("PROBE") :])
     s = v["settings"]
     # the article's network: capped, and learning above chance (10 classes: 10%)
     assert 1 <= v["anon_epochs_run"] <= s["anon_epochs"]
     assert max(v["anon_val_acc"]) > 0.3, "the article's network must learn clearly above chance"
     # the course's network: its own budget in quick mode, learning above chance, stopped by the budget
     assert v["budget_s"] == s["budget_s"]
-    assert v["cycle_stopped"] and v["cycle_seconds"] <= v["budget_s"] + 20   # one slow first (tracing) step at most
+    assert v["cycle_stopped"] and v["cycle_seconds"] <= v["budget_s"] + 20  # one slow first (tracing) step at most
     assert max(v["net_val_acc"]) > 0.3, "the course's network must learn clearly above chance"
     assert sum(v["epoch_steps"]) == v["cycle_steps"] and all(0 < n <= v["steps_per_epoch"] for n in v["epoch_steps"])
     assert len(v["epoch_seconds"]) == len(v["net_val_acc"]) and all(t > 0 for t in v["epoch_seconds"])
@@ -51,4 +63,4 @@ def test_notebook06_quick_run_trains_within_its_budgets_and_learns(tmp_path, mon
     assert 0.999 < v["proba_sums"][0] <= v["proba_sums"][1] < 1.001
     assert v["mirror_gap"] < 1e-5
     assert all(0.1 <= a <= 1 for a in (v["acc_anon"], v["acc_plain"], v["acc"]))
-    assert v["ablation_rows"] >= 4                                     # the stored ablation was read
+    assert v["ablation_rows"] >= 4  # the stored ablation was read

@@ -4,6 +4,7 @@ As nbdev keeps notebooks and library in sync: the lesson is the notebook's cell;
 use the package's copy, so a change to one that is not made to the other fails here. The two
 definitions are compared as syntax trees (docstring included; comments and blank lines are not code).
 """
+
 import ast
 import inspect
 from pathlib import Path
@@ -15,8 +16,11 @@ from IPython.core.inputtransformer2 import TransformerManager
 from cnnviz import models
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-COPIES = [("05_cats_vs_dogs.ipynb", "ali2019_cnn"),
-          ("06_cifar10.ipynb", "anonymous_cnn"), ("06_cifar10.ipynb", "cifar10_net")]
+COPIES = [
+    ("05_cats_vs_dogs.ipynb", "ali2019_cnn"),
+    ("06_cifar10.ipynb", "anonymous_cnn"),
+    ("06_cifar10.ipynb", "cifar10_net"),
+]
 
 
 def _definitions(notebook, name):
@@ -39,14 +43,18 @@ def _package_definition(name):
 @pytest.mark.parametrize(("notebook", "name"), COPIES)
 def test_the_notebook_defines_the_function_the_package_copies(notebook, name):
     found = _definitions(notebook, name)
-    assert found, (f"notebooks/{notebook} defines no function {name}() in a code cell, but cnnviz.models.{name} "
-                   "says it is a copy of one: define it in the notebook (the lesson) or remove the copy")
+    assert found, (
+        f"notebooks/{notebook} defines no function {name}() in a code cell, but cnnviz.models.{name} "
+        "says it is a copy of one: define it in the notebook (the lesson) or remove the copy"
+    )
     assert len(found) == 1, f"notebooks/{notebook} defines {name}() in cells {[i for i, _ in found]}: keep one"
     index, node = found[0]
     ours, theirs = ast.dump(node, indent=1), ast.dump(_package_definition(name), indent=1)
-    assert ours == theirs, (f"notebooks/{notebook} cell {index} and cnnviz/models.py define {name}() differently; "
-                            f"copy the notebook's version into the package (or back):\n"
-                            f"--- notebook\n{ast.unparse(node)}\n--- package\n{ast.unparse(_package_definition(name))}")
+    assert ours == theirs, (
+        f"notebooks/{notebook} cell {index} and cnnviz/models.py define {name}() differently; "
+        f"copy the notebook's version into the package (or back):\n"
+        f"--- notebook\n{ast.unparse(node)}\n--- package\n{ast.unparse(_package_definition(name))}"
+    )
 
 
 def test_the_comparison_sees_a_changed_layer():

@@ -1,13 +1,19 @@
 """Check cnnviz.ops: exact small examples, agreement with Keras layers, and clear errors."""
+
 import numpy as np
 import pytest
 
 from cnnviz import ops
 
-keras = pytest.importorskip("keras")
+
+@pytest.fixture
+def keras():
+    """Keras, for the tests that compare with its layers; the rest of this file needs NumPy only."""
+    return pytest.importorskip("keras")
 
 
 # ------------------------------------------------------------ worked examples
+
 
 def test_seed003_5x5_example():
     image = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
@@ -72,7 +78,7 @@ def test_parameter_counts():
     assert ops.conv_params(3, 3, 32) == 896
     assert ops.dense_params(1024, 500) == 512500
     assert ops.locally_connected_params(30, 30, 3, 1, 1) == 900 * 10
-    assert ops.dense_params(1000 * 1000, 1000, bias=False) == 10 ** 9
+    assert ops.dense_params(1000 * 1000, 1000, bias=False) == 10**9
 
 
 # ----------------------------------------------------------- agreement with Keras
@@ -89,7 +95,7 @@ CONV_CASES = [
 
 
 @pytest.mark.parametrize("h,w,c,f,k,stride,padding", CONV_CASES)
-def test_conv2d_agrees_with_keras(h, w, c, f, k, stride, padding):
+def test_conv2d_agrees_with_keras(h, w, c, f, k, stride, padding, keras):
     rng = np.random.default_rng(h * 100 + k * 10 + stride)
     image = rng.normal(size=(h, w, c)).astype("float32")
     kernel = rng.normal(size=(k, k, c, f)).astype("float32")
@@ -102,13 +108,19 @@ def test_conv2d_agrees_with_keras(h, w, c, f, k, stride, padding):
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
 
-POOL_CASES = [(7, 7, 2, 2, "same"), (7, 7, 2, 2, "valid"), (8, 6, 3, 2, "same"), (9, 9, 3, 3, "valid"),
-              (10, 7, 2, 1, "same"), (5, 5, 3, 2, "same")]
+POOL_CASES = [
+    (7, 7, 2, 2, "same"),
+    (7, 7, 2, 2, "valid"),
+    (8, 6, 3, 2, "same"),
+    (9, 9, 3, 3, "valid"),
+    (10, 7, 2, 1, "same"),
+    (5, 5, 3, 2, "same"),
+]
 
 
 @pytest.mark.parametrize("h,w,size,stride,padding", POOL_CASES)
 @pytest.mark.parametrize("mode,layer_cls", [("max", "MaxPooling2D"), ("avg", "AveragePooling2D")])
-def test_pool2d_agrees_with_keras(h, w, size, stride, padding, mode, layer_cls):
+def test_pool2d_agrees_with_keras(h, w, size, stride, padding, mode, layer_cls, keras):
     rng = np.random.default_rng(h * w + size)
     fmap = rng.normal(size=(h, w, 3)).astype("float32")
     layer = getattr(keras.layers, layer_cls)(pool_size=size, strides=stride, padding=padding)
@@ -118,44 +130,61 @@ def test_pool2d_agrees_with_keras(h, w, size, stride, padding, mode, layer_cls):
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_seed003_cifar_model_has_528054_parameters():
-    counted = (ops.conv_params(2, 3, 16) + ops.conv_params(2, 16, 32) + ops.conv_params(2, 32, 64)
-               + ops.dense_params(4 * 4 * 64, 500) + ops.dense_params(500, 10))
+def test_seed003_cifar_model_has_528054_parameters(keras):
+    counted = (
+        ops.conv_params(2, 3, 16)
+        + ops.conv_params(2, 16, 32)
+        + ops.conv_params(2, 32, 64)
+        + ops.dense_params(4 * 4 * 64, 500)
+        + ops.dense_params(500, 10)
+    )
     L = keras.layers
-    model = keras.Sequential([
-        keras.Input((32, 32, 3)),
-        L.Conv2D(16, 2, padding="same", activation="relu"), L.MaxPooling2D(2),
-        L.Conv2D(32, 2, padding="same", activation="relu"), L.MaxPooling2D(2),
-        L.Conv2D(64, 2, padding="same", activation="relu"), L.MaxPooling2D(2),
-        L.Dropout(0.3), L.Flatten(), L.Dense(500, activation="relu"), L.Dropout(0.4),
-        L.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            L.Conv2D(16, 2, padding="same", activation="relu"),
+            L.MaxPooling2D(2),
+            L.Conv2D(32, 2, padding="same", activation="relu"),
+            L.MaxPooling2D(2),
+            L.Conv2D(64, 2, padding="same", activation="relu"),
+            L.MaxPooling2D(2),
+            L.Dropout(0.3),
+            L.Flatten(),
+            L.Dense(500, activation="relu"),
+            L.Dropout(0.4),
+            L.Dense(10, activation="softmax"),
+        ]
+    )
     assert counted == 528054
     assert model.count_params() == 528054
 
 
 # ------------------------------------------------------------------ bad input
 
-@pytest.mark.parametrize("call,match", [
-    (lambda: ops.conv2d(np.zeros(5), np.ones((3, 3))), "2-D .* or 3-D"),
-    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3, 1))), "2-D kernel"),
-    (lambda: ops.conv2d(np.zeros((5, 5, 3)), np.ones((3, 3))), "spanning its 3 channels"),
-    (lambda: ops.conv2d(np.zeros((2, 2)), np.ones((3, 3))), "larger than the padded image"),
-    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), stride=0), "stride must be"),
-    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), stride=1.5), "stride must be"),
-    (lambda: ops.conv2d(np.zeros((5, 5, 3)), np.ones((3, 3, 2, 4))), "channel mismatch"),
-    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 2))), "must be square"),
-    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), padding="full"), "padding must be"),
-    (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), reduce="max"), "reduce must be"),
-    (lambda: ops.conv2d([["a"]], np.ones((1, 1))), "array of numbers"),
-    (lambda: ops.pool2d(np.zeros((4, 4)), mode="median"), "mode must be one of"),
-    (lambda: ops.pool2d(np.zeros((4, 4)), padding=1), "'valid' or 'same'"),
-    (lambda: ops.pool2d(np.zeros((4, 4, 1, 1))), "2-D .* or 3-D"),
-    (lambda: ops.pool2d(np.zeros((2, 2)), size=3), "larger than the feature map"),
-    (lambda: ops.output_size(7, 3, stride=3), "does not tile"),
-    (lambda: ops.output_size(3, 5), "larger than the padded input"),
-    (lambda: ops.output_size(0, 3), "input size n must be"),
-])
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: ops.conv2d(np.zeros(5), np.ones((3, 3))), "2-D .* or 3-D"),
+        (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3, 1))), "2-D kernel"),
+        (lambda: ops.conv2d(np.zeros((5, 5, 3)), np.ones((3, 3))), "spanning its 3 channels"),
+        (lambda: ops.conv2d(np.zeros((2, 2)), np.ones((3, 3))), "larger than the padded image"),
+        (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), stride=0), "stride must be"),
+        (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), stride=1.5), "stride must be"),
+        (lambda: ops.conv2d(np.zeros((5, 5, 3)), np.ones((3, 3, 2, 4))), "channel mismatch"),
+        (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 2))), "must be square"),
+        (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), padding="full"), "padding must be"),
+        (lambda: ops.conv2d(np.zeros((5, 5)), np.ones((3, 3)), reduce="max"), "reduce must be"),
+        (lambda: ops.conv2d([["a"]], np.ones((1, 1))), "array of numbers"),
+        (lambda: ops.pool2d(np.zeros((4, 4)), mode="median"), "mode must be one of"),
+        (lambda: ops.pool2d(np.zeros((4, 4)), padding=1), "'valid' or 'same'"),
+        (lambda: ops.pool2d(np.zeros((4, 4, 1, 1))), "2-D .* or 3-D"),
+        (lambda: ops.pool2d(np.zeros((2, 2)), size=3), "larger than the feature map"),
+        (lambda: ops.output_size(7, 3, stride=3), "does not tile"),
+        (lambda: ops.output_size(3, 5), "larger than the padded input"),
+        (lambda: ops.output_size(0, 3), "input size n must be"),
+    ],
+)
 def test_bad_input_raises_clear_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -181,6 +210,7 @@ def test_locally_connected_equals_conv_when_all_kernels_are_equal():
 
 # ------------------------------------------------ notebook 02: floor formula and cross-correlation, against Keras
 
+
 def test_floor_output_size_explains_tiling():
     assert ops.explain_floor_output_size(7, 3, 2, 0)[0] == 3
     size, text = ops.explain_floor_output_size(7, 3, 3, 0)
@@ -192,11 +222,10 @@ def test_floor_output_size_explains_tiling():
         ops.explain_floor_output_size(7, 3, 1, "same")
 
 
-def test_keras_conv2d_is_cross_correlation_with_the_floor_output_size():
-    keras = pytest.importorskip("keras")
+def test_keras_conv2d_is_cross_correlation_with_the_floor_output_size(keras):
     rng = np.random.default_rng(1)
     image = rng.normal(size=(9, 9))
-    kernel = rng.normal(size=(3, 3))                     # not symmetric: flipping it changes the result
+    kernel = rng.normal(size=(3, 3))  # not symmetric: flipping it changes the result
     for stride in (1, 2, 3):
         layer = keras.layers.Conv2D(1, 3, strides=stride, padding="valid", use_bias=False)
         layer.build((1, 9, 9, 1))
@@ -204,7 +233,22 @@ def test_keras_conv2d_is_cross_correlation_with_the_floor_output_size():
         got = np.asarray(layer(image[None, :, :, None].astype("float32")))[0, :, :, 0]
         n_out = ops.explain_floor_output_size(9, 3, stride, 0)[0]
         assert got.shape == (n_out, n_out)
-        np.testing.assert_allclose(got, ops.conv2d(image, kernel, stride=stride) if stride != 3 else
-                                   ops.conv2d(image, kernel, stride=1)[::3, ::3], atol=1e-5)
-        if stride == 1:     # a true convolution (kernel flipped) differs
+        np.testing.assert_allclose(
+            got,
+            ops.conv2d(image, kernel, stride=stride) if stride != 3 else ops.conv2d(image, kernel, stride=1)[::3, ::3],
+            atol=1e-5,
+        )
+        if stride == 1:  # a true convolution (kernel flipped) differs
             assert not np.allclose(got, ops.conv2d(image, kernel[::-1, ::-1]), atol=1e-3)
+
+
+def test_leftover_counts_the_pixels_no_window_reaches():
+    for n in range(1, 12):
+        for k in range(1, n + 1):
+            for s in range(1, 5):
+                for p in range(0, 3):
+                    span = n + 2 * p
+                    reached = {start + i for start in range(0, span - k + 1, s) for i in range(k)}
+                    assert ops.leftover(n, k, s, p) == span - 1 - max(reached), (n, k, s, p)
+                    tiles = "do not tile" not in ops.explain_floor_output_size(n, k, s, p)[1]
+                    assert tiles == (ops.leftover(n, k, s, p) == 0)

@@ -1,4 +1,5 @@
 """cnnviz.photos, the course's one photo decoder: good, odd and bad files; sizes are (height, width)."""
+
 import io
 
 import numpy as np
@@ -32,15 +33,12 @@ def test_image_size_is_height_then_width_as_keras_writes_it():
     assert photos.read_photo(ASSETS / "cat_chelsea.jpg", (30, 50)).shape == (30, 50, 3)
 
 
-def test_size_pair_accepts_pairs_and_names_what_is_wrong():
-    assert photos.size_pair((24, 32)) == (24, 32) and photos.size_pair([5, 7]) == (5, 7)
-    for bad in (160, "ab", (1, 2, 3), None):
-        with pytest.raises(ValueError, match=r"image_size must be \(height, width\)"):
-            photos.size_pair(bad)
-    with pytest.raises(ValueError, match="at least 1 pixel"):
-        photos.size_pair((0, 5))
-    with pytest.raises(ValueError, match=r"image_size must be \(height, width\)"):
+def test_decode_photo_refuses_a_size_that_is_not_height_and_width():
+    # the wording of every refusal is tested in tests/test_arguments.py
+    with pytest.raises(ValueError, match=r"image_size must be \(height, width\), two whole numbers; got 160"):
         photos.decode_photo(_png(np.zeros((40, 40, 3))), 160)
+    with pytest.raises(ValueError, match=r"the height 24\.5 is not a whole number"):
+        photos.decode_photo(_png(np.zeros((40, 40, 3))), (24.5, 32))
 
 
 def test_a_truncated_jpeg_is_reported_not_crashed_on():
@@ -95,3 +93,65 @@ def test_an_odd_shaped_photo_is_resized_to_the_model_input():
 def test_read_photo_of_a_missing_file():
     with pytest.raises(FileNotFoundError, match="no photo at"):
         photos.read_photo(ASSETS / "no_such_photo.jpg")
+
+
+def test_resize_gives_tensorflows_bilinear_pixels_bit_for_bit():
+    """The course's one resize outside TensorFlow equals tf.image.resize (training's), rounded as data.py rounds."""
+    tf = pytest.importorskip("tensorflow")
+    rng = np.random.default_rng(0)
+    cat = photos.read_photo(ASSETS / "cat_chelsea.jpg")
+    for image in (cat, rng.integers(0, 256, (37, 53, 3)), rng.integers(0, 256, (9, 7))):
+        for size in ((160, 160), (64, 48), (13, 200), (image.shape[0] * 2 + 1, 5)):
+            theirs = tf.image.resize(image if image.ndim == 3 else image[..., None], size, method="bilinear")
+            theirs = np.round(theirs.numpy()).astype(np.uint8)
+            np.testing.assert_array_equal(photos.resize(image, size), theirs if image.ndim == 3 else theirs[..., 0])
+    np.testing.assert_array_equal(photos.resize(cat, cat.shape[:2]), cat)  # its own size: unchanged
+    with pytest.raises(ValueError, match="resize takes an"):
+        photos.resize(np.zeros(5), (2, 2))
+
+
+def _one_photo_folder(tmp_path, data):
+    for name in ("cats", "dogs"):  # two classes, the same photo in each, so it lands in every split
+        (tmp_path / name).mkdir(parents=True)
+        for i in range(3):
+            (tmp_path / name / f"p{i}.png").write_bytes(data)
+    return tmp_path
+
+
+def test_training_and_upload_see_the_same_pixels(tmp_path, monkeypatch):
+    """One photo through the training pipeline (image_dataset_from_directory) and the upload (decode_photo).
+
+    A PNG: Pillow and TensorFlow decode it alike, so the two paths must agree exactly. (A JPEG adds one
+    difference before any resize: TensorFlow decodes JPEG with libjpeg's fast integer IDCT, Pillow with
+    the accurate one; see the next test.)
+    """
+    pytest.importorskip("tensorflow")
+    from cnnviz import data
+
+    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    rng = np.random.default_rng(1)
+    photo = rng.integers(0, 256, (90, 130, 3)).astype(np.uint8)
+    photo[20:60, 30:100] = (200, 40, 10)  # an edge, where an antialiased resize would differ most
+    png = _png(photo)
+    folder = _one_photo_folder(tmp_path / "photos", png)
+    for size in ((64, 64), (160, 120)):
+        trained = data.image_folder_datasets(folder, image_size=size, val_split=0.34, test_split=0.0, batch_size=8)
+        seen_in_training = np.concatenate([x.numpy() for x, _ in trained.train])
+        uploaded = photos.decode_photo(png, size)
+        assert seen_in_training.dtype == uploaded.dtype == np.uint8
+        for image in seen_in_training:
+            np.testing.assert_array_equal(image, uploaded)
+
+
+def test_a_jpeg_differs_between_the_paths_only_by_its_decoder():
+    """TensorFlow's JPEG decoder (fast integer IDCT) and Pillow's (accurate IDCT) differ by a few levels;
+    the resize adds nothing: resizing TensorFlow's decoded pixels with photos.resize gives training's pixels."""
+    tf = pytest.importorskip("tensorflow")
+    raw = (ASSETS / "cat_chelsea.jpg").read_bytes()
+    decoded = tf.io.decode_image(raw, channels=3, expand_animations=False)
+    training = np.round(tf.image.resize(decoded, (160, 160), method="bilinear").numpy()).astype(np.uint8)
+    np.testing.assert_array_equal(photos.resize(decoded.numpy(), (160, 160)), training)
+    accurate = tf.io.decode_jpeg(raw, channels=3, dct_method="INTEGER_ACCURATE").numpy()
+    np.testing.assert_array_equal(photos.decode_photo(raw), accurate)  # Pillow = the accurate IDCT
+    gap = np.abs(photos.decode_photo(raw, (160, 160)).astype(int) - training).max()
+    assert 0 < gap <= 8, f"the two JPEG decoders differ by {gap} levels"

