@@ -140,6 +140,14 @@ def _package_line(name, version, req, how):
     )
 
 
+INTEL_MAC = "notebooks 00-04 run here; for 05-07 use Colab or a hub (README: Where it runs)"
+
+
+def _intel_mac():
+    """Return whether this is a Mac with an Intel processor (no TensorFlow wheels after 2.16)."""
+    return sys.platform == "darwin" and platform.machine() == "x86_64"
+
+
 def check_packages():
     """Check each package cnnviz needs against the range its metadata declares, and a Keras backend (cpu/gpu extras)."""
     try:
@@ -154,7 +162,11 @@ def check_packages():
         if r.marker is not None and "extra" in str(r.marker) and _applies(r, extra)
     ]
     found = [(r, _installed(r.name)) for r in backends if _installed(r.name)]
-    if backends and not found:
+    if _intel_mac() and not found:
+        lines.append(
+            Line(False, "no Keras backend: TensorFlow publishes no wheels for an Intel Mac after 2.16", INTEL_MAC)
+        )
+    elif backends and not found:
         names = ", ".join(sorted({r.name for r in backends}))
         lines.append(
             Line(
@@ -164,11 +176,19 @@ def check_packages():
             )
         )
     lines += [_package_line(r.name, version, r, "install it") for r, version in found[:1]]
-    for r in reqs:  # JupyterLab and friends: a hub may serve them from elsewhere, so only a wrong version is red
+    for r in reqs:  # JupyterLab and friends: a hub or Colab serves its own, so none of them is red
         if _applies(r, LAB_EXTRA) and r.marker is not None and "extra" in str(r.marker):
             version = _installed(r.name)
-            absent = f"{r.name} not in this environment (the `{LAB_EXTRA}` extra; a hub or Colab brings its own)"
-            lines.append(_package_line(r.name, version, r, "") if version else Line(True, absent))
+            if version is None:
+                what = f"{r.name} not in this environment (the `{LAB_EXTRA}` extra; a hub or Colab brings its own)"
+            elif _in_range(version, r.specifier):
+                what = f"{r.name} {version} (needs {_needs(r)})"
+            else:  # a hub's own server: cnnviz leaves it alone; `make lab` installs the range it was tested with
+                what = (
+                    f"{r.name} {version}: the server's own, older than `make lab` installs ({_needs(r)}); "
+                    "fine where the widget extensions below are enabled"
+                )
+            lines.append(Line(True, what))
     return lines
 
 
@@ -342,7 +362,7 @@ def reachable(url, timeout=3.0):
 
 
 def _bundle_problems(folder):
-    """Return sentences about files a bundle's manifest lists that are missing or resized (sizes only: fast)."""
+    """Return the paths a bundle's manifest lists that are missing or of another size (sizes only: fast)."""
     try:
         files = json.loads((folder / bundle.MANIFEST).read_text())["files"]
     except (OSError, ValueError, KeyError):
@@ -450,7 +470,9 @@ def check_training():
             Line(
                 False,
                 f"Keras could not train one step: {err.__class__.__name__}: {str(err)[:200]}",
-                "reinstall the backend: pip install --force-reinstall 'cnnviz[cpu]' (or use Colab)",
+                INTEL_MAC
+                if _intel_mac()
+                else "reinstall the backend: pip install --force-reinstall 'cnnviz[cpu]' (or use Colab)",
             )
         ]
     if loss != loss:  # NaN

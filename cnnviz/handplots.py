@@ -33,11 +33,7 @@ def matrix(values, ax=None, annotate=True, fmt="{:g}", cmap="gray_r", vmin=None,
                 fontsize=style.points("small", ax.figure),
                 color="white" if dark else "black",
             )
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title)
-    return ax
+    return _bare(ax, title)
 
 
 @style.sized
@@ -64,6 +60,11 @@ def channel(values, color, ax=None, title=None, vmax=255):
         vmax=vmax,
     )
     ax.figure.colorbar(img, ax=ax, fraction=0.046, pad=0.03)
+    return _bare(ax, title)
+
+
+def _bare(ax, title=None):
+    """Hide ``ax``'s ticks, give it ``title`` when there is one, and return it."""
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
@@ -214,16 +215,7 @@ def windows(n, kernel, stride=1, padding=0, ax=None):
     the pixels no window reaches are shaded red.
     """
     ax = style.axes(ax, figsize=(8, 3))
-    pad = 0 if padding == "valid" else padding
-    if isinstance(pad, str) or pad < 0:
-        raise ValueError(f"windows draws padding 'valid' or a whole number of zeros >= 0; got {padding!r}")
-    span = n + 2 * pad
-    if kernel > span:
-        raise ValueError(
-            f"kernel {kernel} is larger than the padded input {span}; use a smaller kernel or more padding"
-        )
-    out = (span - kernel) // stride + 1
-    reach = (out - 1) * stride + kernel
+    pad, span, out, reach = _window_positions(n, kernel, stride, padding, "windows")
     cells = np.arange(span)
     zero = (cells < pad) | (cells >= pad + n)
     grid.boxes(ax, [(i, 0, 1, 1) for i in cells if not zero[i] and i < reach], facecolors="white", edgecolors="grey")
@@ -263,6 +255,20 @@ def windows(n, kernel, stride=1, padding=0, ax=None):
     return ax
 
 
+def _window_positions(n, kernel, stride, padding, drawer):
+    """Return (zeros a side, padded size, window count, pixels reached); ``drawer`` names the caller in errors."""
+    pad = 0 if padding == "valid" else padding
+    if isinstance(pad, str) or pad < 0:
+        raise ValueError(f"{drawer} draws padding 'valid' or a whole number of zeros >= 0; got {padding!r}")
+    span = n + 2 * pad
+    if kernel > span:
+        raise ValueError(
+            f"kernel {kernel} is larger than the padded input {span}; use a smaller kernel or more padding"
+        )
+    out = (span - kernel) // stride + 1
+    return pad, span, out, (out - 1) * stride + kernel
+
+
 @style.sized
 def windows2d(n, kernel, stride=1, padding=0, axes=None):
     """Draw a 2-D convolution's arithmetic: the padded n x n input with windows on it, and the output grid.
@@ -282,19 +288,10 @@ def windows2d(n, kernel, stride=1, padding=0, axes=None):
     Raises:
         ValueError: if the kernel is larger than the padded input or padding is not a number.
     """
-    pad = 0 if padding == "valid" else padding
-    if isinstance(pad, str) or pad < 0:
-        raise ValueError(f"windows2d draws padding 'valid' or a whole number of zeros >= 0; got {padding!r}")
-    span = n + 2 * pad
-    if kernel > span:
-        raise ValueError(
-            f"kernel {kernel} is larger than the padded input {span}; use a smaller kernel or more padding"
-        )
+    pad, span, out, reach = _window_positions(n, kernel, stride, padding, "windows2d")
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(8.4, 4.2), gridspec_kw={"width_ratios": [3, 2]})
     ax_in, ax_out = axes
-    out = (span - kernel) // stride + 1
-    reach = (out - 1) * stride + kernel
     cells = [(r, c) for r in range(span) for c in range(span)]
     zero = [(r, c) for r, c in cells if min(r, c) < pad or max(r, c) >= pad + n]
     lost = [(r, c) for r, c in cells if (r, c) not in set(zero) and max(r, c) >= reach]
@@ -376,15 +373,12 @@ def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(8, 3.8))
     vmax = max(1.0, float(np.nanmax(np.abs(fmap))), float(np.nanmax(np.abs(pooled))))
-    heatmap(
-        fmap,
-        ax=axes[0],
-        fmt=fmt,
-        vmin=-vmax,
-        vmax=vmax,
-        title=f"feature map {fmap.shape[0]}x{fmap.shape[1]}",
-        fontsize=fontsize,
-    )
+
+    def panel(values, ax, name):  # both panels: one colour scale, the values written alike
+        title = f"{name} {values.shape[0]}x{values.shape[1]}"
+        heatmap(values, ax=ax, fmt=fmt, vmin=-vmax, vmax=vmax, title=title, fontsize=fontsize)
+
+    panel(fmap, axes[0], "feature map")
     h, w = fmap.shape
     (top, bottom), (left, right) = (
         ((0, 0), (0, 0))
@@ -413,15 +407,7 @@ def pooling(fmap, pooled, size=2, stride=2, padding="valid", axes=None, fmt="{:.
     )
     axes[0].set_xlim(-0.5 - left, w - 0.5 + right)
     axes[0].set_ylim(h - 0.5 + bottom, -0.5 - top)
-    heatmap(
-        pooled,
-        ax=axes[1],
-        fmt=fmt,
-        vmin=-vmax,
-        vmax=vmax,
-        title=f"pooled {pooled.shape[0]}x{pooled.shape[1]}",
-        fontsize=fontsize,
-    )
+    panel(pooled, axes[1], "pooled")
     grid.boxes(
         axes[1], [(c - 0.45, r - 0.45, 0.9, 0.9) for r, c in cells], facecolors="none", linewidths=3, edgecolors=colors
     )

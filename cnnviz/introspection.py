@@ -312,11 +312,17 @@ def filter_scores(model, images, layer_name, channel, batch_size=64):
         ``(means, peaks)``: a float array (N,) and an int array (N, 2) of (row, col) in the layer's map.
 
     Raises:
-        ValueError: for an unknown layer, a channel out of range, or images that do not fit.
+        ValueError: for an unknown or non-spatial layer, a channel out of range, a batch size that is not a
+            whole number >= 1, or images that do not fit.
     """
-    depth = model.get_layer(layer_name).output.shape[-1] if layer_name in spatial_layers(model) else None
-    if depth is not None and not 0 <= channel < depth:
-        raise ValueError(f"layer {layer_name!r} has {depth} channels; pick a channel from 0 to {depth - 1}")
+    if layer_name not in spatial_layers(model):  # unknown, or a Dense/Flatten layer
+        raise ValueError(
+            f"{layer_name!r} is not a layer of this model that gives a stack of maps (h, w, channels); "
+            f"choose one of {spatial_layers(model)}"
+        )
+    depth = model.get_layer(layer_name).output.shape[-1]
+    channel = arguments.whole_number(channel, "channel", minimum=0, maximum=depth - 1, meaning=f"{layer_name!r}")
+    batch_size = arguments.whole_number(batch_size, "batch_size")
     means, peaks = [], []
     for fmaps in _layer_batches(model, images, layer_name, batch_size):
         fmap = fmaps[..., channel]

@@ -88,8 +88,12 @@ def load_saved(name):
     except Exception as err:  # an old, foreign or truncated file: treat it as missing, say so
         kept = path
         if path == saved_model_path(name):  # never rename inside a data bundle (it may be read-only)
-            kept = path.with_name(f"{name}.unreadable.keras")
-            os.replace(path, kept)
+            aside = path.with_name(f"{name}.unreadable.keras")
+            try:
+                os.replace(path, aside)
+                kept = aside
+            except OSError:  # a read-only cache (a shared hub folder): leave the file where it is
+                pass
         notebook = f"notebook {SAVED_BY[name]}" if name in SAVED_BY else "the notebook that saves it"
         line = "=" * 78
         print(

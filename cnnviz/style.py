@@ -74,7 +74,7 @@ def smallest_points(figure):
 
 
 def points(role, figure=None):
-    """Return the font size in points for a text of ``role`` ("value", "small", "label", "title", "widget").
+    """Return the font size in points for a text of ``role`` ("value", "small", "caption", "label", "title", "widget").
 
     Args:
         role: a key of ``SIZES``.
@@ -150,11 +150,20 @@ def sized(draw):
     return wrapper
 
 
+_before_projector = []  # the font size the projector replaced, given back when it is switched off
+
+
 def _set_defaults():
-    """Set matplotlib's default font size to the projector's minimum for a figure at most 900 px wide."""
-    mpl.rcParams["font.size"] = (
-        round(PROJECTOR_PX * 72 / 100 + 0.05, 1) + 1 if projector_on() else mpl.rcParamsDefault["font.size"]
-    )
+    """Set matplotlib's default font size to the projector's minimum for a figure at most 900 px wide.
+
+    Switching the projector off gives back the size that was set before it was switched on.
+    """
+    if projector_on():
+        if not _before_projector:
+            _before_projector.append(mpl.rcParams["font.size"])
+        mpl.rcParams["font.size"] = round(PROJECTOR_PX * 72 / 100 + 0.05, 1) + 1
+    elif _before_projector:
+        mpl.rcParams["font.size"] = _before_projector.pop()
 
 
 if config.projector():

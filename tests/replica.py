@@ -170,11 +170,15 @@ def main(argv=None):
     names = "tensorflow([-_]cpu)?|keras|ipywidgets|ipykernel|ipython|numpy|matplotlib|pillow|ipycanvas|jupyterlab"
     shown = [line for line in installed.splitlines() if re.match(f"(?i)({names}|cnnviz)==", line)]
     where = "import cnnviz, platform; print(platform.python_version(), cnnviz.__file__)"
-    where = subprocess.run([str(pip[0]), "-P", "-c", where], capture_output=True, text=True, cwd=ROOT).stdout.split()
+    where = subprocess.run([str(pip[0]), "-P", "-c", where], capture_output=True, text=True, cwd=ROOT)
+    if where.returncode:  # what the replica exists to catch: say it, with Python's own message
+        print(f"{args.kind} replica: `import cnnviz` fails:\n{where.stderr}", file=sys.stderr)
+        return 1
+    where = where.stdout.split()
     print(f"{args.kind} replica: Python {where[0]}", " ".join(shown), f"(cnnviz from {where[1]})", flush=True)
     if not pytest_args:
         return 0
-    lock = ["flock", args.lock] if args.lock else []
+    lock = ["flock", args.lock] if args.lock and shutil.which("flock") else []  # macOS has no flock: no lock
     # tests/ for the tests' own helpers (notebook_run); no debugpy note about Python 3.13's frozen modules
     env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     return subprocess.run(

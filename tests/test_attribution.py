@@ -437,3 +437,13 @@ def test_spatial_and_depth_layers_of_a_deeper_stack():
     assert introspection.depth_layers(model, n=20) == introspection.conv_layers(model)
     scores, peaks = introspection.filter_scores(model, np.zeros((2, 32, 32, 3)), "p3", channel=1)
     assert scores.shape == (2,) and peaks.shape == (2, 2)
+    for layer_name, channel, batch, said in [
+        ("out", 0, 64, "'out' is not a layer of this model that gives a stack of maps"),
+        ("flat", 0, 64, "'flat' is not a layer"),
+        ("p3", 2, 64, "channel"),
+        ("p3", 1.0, 64, "channel"),
+        ("p3", True, 64, "channel"),
+        ("p3", 1, 0, "batch_size"),
+    ]:
+        with pytest.raises(ValueError, match=said):
+            introspection.filter_scores(model, np.zeros((2, 32, 32, 3)), layer_name, channel, batch_size=batch)

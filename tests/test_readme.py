@@ -1,5 +1,6 @@
 """The README a teacher reads first: the two commands near the top, the articles by name, a layout true to the code."""
 
+import ast
 import re
 import sys
 from pathlib import Path
@@ -32,6 +33,31 @@ def test_the_layout_lists_every_module_and_only_modules_that_exist():
     listed = set(re.findall(r"^cnnviz/(\w+)\.py\s", README, re.MULTILINE))
     modules = {p.stem for p in (ROOT / "cnnviz").glob("*.py") if p.stem != "__init__"}
     assert listed == modules, f"missing from the layout: {sorted(modules - listed)}; gone: {sorted(listed - modules)}"
+
+
+def _imports(module):
+    """The cnnviz modules ``module`` imports, read from its source (at import time or inside a function)."""
+    tree = ast.parse((ROOT / "cnnviz" / f"{module}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "cnnviz":
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cnnviz."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("cnnviz.")}
+    return found - {module, "__version__"}
+
+
+def test_who_imports_whom_is_read_from_the_code():
+    block = README.split("Who imports whom", 1)[1].split("```")[1]
+    drawn = {}
+    for name, targets in re.findall(r"^  (\w+)\s+──> (.*)$", block, re.MULTILINE):
+        drawn[name] = set() if targets.startswith("(") else set(targets.split(", "))
+    modules = {p.stem for p in (ROOT / "cnnviz").glob("*.py") if p.stem != "__init__"}
+    assert set(drawn) == modules
+    wrong = {m: (sorted(drawn[m]), sorted(_imports(m))) for m in modules if drawn[m] != _imports(m)}
+    assert not wrong, f"README draws (left) what the code does not import (right): {wrong}"
 
 
 def test_every_benchmark_command_names_a_script_that_exists():
