@@ -321,7 +321,9 @@ def filter_scores(model, images, layer_name, channel, batch_size=64):
             f"choose one of {spatial_layers(model)}"
         )
     depth = model.get_layer(layer_name).output.shape[-1]
-    channel = arguments.whole_number(channel, "channel", minimum=0, maximum=depth - 1, meaning=f"{layer_name!r}")
+    channel = arguments.whole_number(channel, "channel", minimum=0)
+    if channel >= depth:
+        raise ValueError(f"layer {layer_name!r} has {depth} channels; pick a channel from 0 to {depth - 1}")
     batch_size = arguments.whole_number(batch_size, "batch_size")
     means, peaks = [], []
     for fmaps in _layer_batches(model, images, layer_name, batch_size):
