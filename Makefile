@@ -204,16 +204,16 @@ links: $(STAMP)
 
 # ---- the teacher's kit (issue 18): everything generated from the notebooks' cell tags and cnnviz.exercises ----
 teaching: $(STAMP)
-	$(BIN)/python -m cnnviz.teach teaching
+	$(BIN)/python .ci/teach.py teaching
 
 answers: $(STAMP)
-	$(BIN)/python -m cnnviz.teach answers build/answers.md
+	$(BIN)/python .ci/teach.py answers build/answers.md
 
 student: $(STAMP)
-	$(BIN)/python -m cnnviz.teach student build/student
+	$(BIN)/python .ci/teach.py student build/student
 
 assignments: $(TEACH_STAMP)
-	$(BIN)/python -m cnnviz.teach assignments build/nbgrader
+	$(BIN)/python .ci/teach.py assignments build/nbgrader
 	cd build/nbgrader && for a in $$(ls source); do \
 	  PATH="$(abspath $(BIN)):$$PATH" nbgrader generate_assignment $$a --force --log-level=WARN || exit 1; done
 	@echo "release/ holds what students get; collect their work into build/nbgrader/submitted/<student>/<assignment>/, then: nbgrader autograde <assignment>"

@@ -7,7 +7,9 @@ held out for validation (its best epoch by validation loss is kept). The course'
 ``--budget-s N`` seconds, with the long recipe from 900 s on). Both are scored once on the 10,000 test images;
 each has a ``test_accuracy``: the course's with test-time mirroring (``test_accuracy_mirrored: true``, chosen on
 validation; without it: ``test_accuracy_plain``), the article's without. ``course_minus_anonymous_points`` is the
-difference in percentage points.
+difference in percentage points. Each network's training speed is given in images/s and in multiply-adds per
+second (3 x its multiply-adds per image x images/s: forward and about twice that backward), and as a share of
+what a 2048 x 2048 float32 matrix product reaches on the same threads in the same run (``matmul_macs_per_s``).
 
     CNNVIZ_DATA_DIR=../shared/data .venv/bin/python bench/cifar10.py [--budget-s N]
 
@@ -19,6 +21,9 @@ import json
 import os
 import sys
 import tempfile
+import time
+
+import numpy as np
 
 from cnnviz import config, data, metrics, models, prediction, training, whitening
 
@@ -26,6 +31,44 @@ keras = config.keras_quietly()
 
 SHORT = dict(net=dict(widths=(24, 48, 96), shift=0, residual=False), batch_size=64, peak_lr=0.05, label_smoothing=0.0)
 LONG = dict(net=dict(widths=(48, 96, 192), shift=2, residual=True), batch_size=128, peak_lr=0.1, label_smoothing=0.2)
+
+
+def matmul_macs_per_s(n=2048, repeats=5):
+    """Return the multiply-adds per second of an n x n float32 matrix product on this process's threads (best of
+    ``repeats``): the ceiling a network's training speed is compared with, measured in the same run."""
+    a = keras.ops.convert_to_tensor(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32))
+    keras.ops.matmul(a, a).numpy()  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        keras.ops.matmul(a, a).numpy()
+        best = min(best, time.perf_counter() - start)
+    return n**3 / best
+
+
+def cpu_counters():
+    """Return (this process's CPU seconds, the machine's steal seconds from /proc/stat or None off Linux)."""
+    try:
+        with open("/proc/stat") as f:
+            steal = int(f.readline().split()[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        steal = None
+    return time.process_time(), steal
+
+
+def cpu_use(before, wall_s, images):
+    """Return images per CPU-second, CPUs used on average, and seconds stolen by the hypervisor since ``before``."""
+    cpu, steal = (a - b if b is not None else None for a, b in zip(cpu_counters(), before))
+    return {
+        "images_per_cpu_s": round(images / cpu, 1),
+        "cpus_used": round(cpu / wall_s, 2),
+        "steal_s": None if steal is None else round(steal, 2),
+    }
+
+
+def training_macs_per_s(images_per_s, macs_per_image):
+    """Multiply-adds per second a training run reached: forward pass plus about twice that for the backward pass."""
+    return 3 * macs_per_image * images_per_s
 
 
 def main(argv=None):
@@ -37,11 +80,12 @@ def main(argv=None):
     (x_all, y_all), (x_test, y_test) = cifar
     x_valid, y_valid = x_all[:5000], keras.utils.to_categorical(y_all[:5000], 10)
     x_train, y_train = x_all[5000:], keras.utils.to_categorical(y_all[5000:], 10)
-    load_before, results = os.getloadavg(), {}
+    load_before, results = os.getloadavg(), {"matmul_macs_per_s": round(matmul_macs_per_s())}
     with tempfile.TemporaryDirectory() as tmp:
         anon = models.anonymous_cnn()
         anon.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
         timer = training.TimeBudget()
+        counters = cpu_counters()
         anon.fit(
             x_train,
             y_train,
@@ -51,6 +95,7 @@ def main(argv=None):
             verbose=0,
             callbacks=[training.BestCheckpoint(f"{tmp}/anon.keras", monitor="val_loss"), timer],
         )
+        anon_cpu = cpu_use(counters, timer.seconds, len(timer.epoch_seconds) * len(x_train))
         anon.load_weights(f"{tmp}/anon.keras")
         results["anonymous"] = {
             "test_accuracy": round(metrics.accuracy(y_test[:, 0], anon.predict(x_test, verbose=0).argmax(1)), 4),
@@ -60,6 +105,11 @@ def main(argv=None):
             "images_per_s": round(len(timer.epoch_seconds) * len(x_train) / timer.seconds, 1),
             "params": anon.count_params(),
             "macs_per_image": models.count_macs(anon),
+            "training_macs_per_s": round(
+                training_macs_per_s(len(timer.epoch_seconds) * len(x_train) / timer.seconds, models.count_macs(anon))
+            ),
+            "epoch_seconds": [round(t, 1) for t in timer.epoch_seconds],
+            **anon_cpu,
             "load_avg_1min_after": round(os.getloadavg()[0], 2),
         }
         budget = args.budget_s or timer.seconds
@@ -71,6 +121,7 @@ def main(argv=None):
             metrics=["accuracy"],
         )
         cycle = training.TimeBudget(budget, peak_lr=recipe["peak_lr"])
+        counters = cpu_counters()
         model.fit(
             x_train,
             y_train,
@@ -80,8 +131,9 @@ def main(argv=None):
             verbose=0,
             callbacks=[training.BestCheckpoint(f"{tmp}/net.keras"), cycle],
         )
-        model.load_weights(f"{tmp}/net.keras")
         seen = cycle.steps * recipe["batch_size"]
+        course_cpu = cpu_use(counters, cycle.seconds, seen)
+        model.load_weights(f"{tmp}/net.keras")
         mirrored = metrics.accuracy(y_test[:, 0], prediction.flip_average(model, x_test).argmax(1))
         results["course"] = {
             "test_accuracy": round(mirrored, 4),
@@ -95,9 +147,16 @@ def main(argv=None):
             "images_per_s": round(seen / cycle.seconds, 1),
             "params": model.count_params(),
             "macs_per_image": models.count_macs(model),
+            "training_macs_per_s": round(training_macs_per_s(seen / cycle.seconds, models.count_macs(model))),
+            "epoch_seconds": [round(t, 1) for t in cycle.epoch_seconds],
+            **course_cpu,
             "recipe": json.loads(json.dumps(recipe)),
             "load_avg_1min_after": round(os.getloadavg()[0], 2),
         }
+        for name in ("anonymous", "course"):
+            results[name]["share_of_matmul"] = round(
+                results[name]["training_macs_per_s"] / results["matmul_macs_per_s"], 3
+            )
         results["course_minus_anonymous_points"] = round(100 * (mirrored - results["anonymous"]["test_accuracy"]), 1)
     print(
         json.dumps(

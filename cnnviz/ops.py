@@ -32,6 +32,11 @@ def _check_padding(padding):
     return arguments.whole_number(padding, "padding", minimum=0, meaning="zeros on each side; or 'valid' or 'same'")
 
 
+def _zeros_per_side(padding):
+    """Return the zeros a padding adds on each side: 0 for 'valid', else the number itself ('same' is the caller's)."""
+    return 0 if padding == "valid" else padding
+
+
 def _as_array(x, name):
     arr = np.asarray(x)
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
@@ -55,7 +60,7 @@ def output_size(n, kernel, stride=1, padding=0, strict=True):
     padding = _check_padding(padding)
     if padding == "same":
         return math.ceil(n / stride)
-    pad = 0 if padding == "valid" else padding
+    pad = _zeros_per_side(padding)
     span = n + 2 * pad
     if kernel > span:
         raise ValueError(
@@ -82,11 +87,10 @@ def same_padding(n, kernel, stride):
 
 
 def _pad_amounts(h, w, kh, kw, stride, padding):
-    if padding == "valid":
-        return (0, 0), (0, 0)
     if padding == "same":
         return same_padding(h, kh, stride), same_padding(w, kw, stride)
-    return (padding, padding), (padding, padding)
+    pad = _zeros_per_side(padding)
+    return (pad, pad), (pad, pad)
 
 
 # ---------------------------------------------------------------- convolution
@@ -359,7 +363,7 @@ def explain_output_size(n, kernel, stride=1, padding=0):
         return None, f"No output size: {err}"
     if padding == "same":
         return out, f"padding='same': output = ceil(n / stride) = ceil({n} / {stride}) = {out}"
-    pad = 0 if padding == "valid" else padding
+    pad = _zeros_per_side(padding)
     return out, (
         f"output = (n - kernel + 2*padding) / stride + 1 = ({n} - {kernel} + 2*{pad}) / {stride} + 1 "
         f"= {out}: the window lands at {out} positions along each axis"
@@ -382,7 +386,7 @@ def leftover(n, kernel, stride=1, padding=0):
         ValueError: as ``output_size``.
     """
     out = output_size(n, kernel, stride, padding, strict=False)
-    return n + 2 * (0 if padding == "valid" else padding) - ((out - 1) * stride + kernel)
+    return n + 2 * _zeros_per_side(padding) - ((out - 1) * stride + kernel)
 
 
 def explain_floor_output_size(n, kernel, stride=1, padding=0):
@@ -410,7 +414,7 @@ def explain_floor_output_size(n, kernel, stride=1, padding=0):
             "use explain_output_size (Keras: ceil(n / stride))"
         )
     out, left = output_size(n, kernel, stride, padding, strict=False), leftover(n, kernel, stride, padding)
-    pad = 0 if padding == "valid" else padding
+    pad = _zeros_per_side(padding)
     span = n + 2 * pad
     formula = (
         f"output = floor((n + 2*padding - kernel) / stride) + 1 = floor(({n} + 2*{pad} - {kernel}) / "

@@ -28,7 +28,6 @@ KERAS_FREE = [
     "widgets",
     "samples",
     "config",
-    "teach",
     "grid",
     "handplots",
     "style",

@@ -87,7 +87,7 @@ def test_7x7_to_4x4_needs_same_padding():
     assert ops.pool2d(relu, 2, 2, "max", "same").shape == (4, 4) and ops.same_padding(7, 2, 2) == (0, 1)
 
 
-def test_seed003_example_and_compare_sentences():
+def test_anonymous_5x5_example_and_compare_sentences():
     np.testing.assert_array_equal(ops.conv2d(articles.ANON_IMAGE, articles.ANON_KERNEL), articles.ANON_OUTPUT)
     assert articles.compare(np.ones(3), np.ones(3)) == "all 3 values agree (rounded to 2 decimals)"
     assert "more" in articles.compare(np.zeros(10), np.ones(10))
@@ -125,7 +125,7 @@ def test_ninths():
 # ------------------------------------------------------------------ ops used by notebook 02
 
 
-def test_slide_row_weights_follows_seed001_cases():
+def test_slide_row_weights_follows_dishashree_cases():
     digit = np.arange(12.0).reshape(3, 4)
     out = ops.slide_row_weights(digit, [1, 0.3])
     assert out.shape == (3, 3) and out[0, 0] == pytest.approx(0 + 0.3 * 1)

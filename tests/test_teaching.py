@@ -12,9 +12,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from cnnviz import exercises, teach
+from cnnviz import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / ".ci"))
+import teach  # noqa: E402  (.ci/teach.py: a maintainer's tool, not part of the cnnviz package)
+
 COURSE = teach.course_notebooks()
 NBS = {path.stem: teach.load(path) for path in COURSE}
 SHARED_YARDSTICK = ROOT.parent / "shared" / "tools" / "course_time.py"

@@ -1,7 +1,9 @@
 """The teacher's kit, generated from one source: the notebooks' cell marks and ``cnnviz.exercises``.
 
-Pure Python and NumPy (never imports Keras). ``python -m cnnviz.teach COMMAND`` (the Makefile's
-``make teaching``, ``make answers``, ``make student``, ``make assignments``):
+A maintainer's tool, run from the checkout (it reads the notebooks, TEACHING.md and bench/README.md beside
+this folder); not part of the cnnviz package, which a student installs. Pure Python and NumPy (never imports
+Keras). ``python .ci/teach.py COMMAND`` (the Makefile's ``make teaching``, ``make answers``, ``make student``,
+``make assignments``):
 
 - ``teaching``: rewrite the generated blocks of TEACHING.md (objectives, core path and optional
   parts, exercises and common mistakes, the one-day and three-labs schedules);
@@ -32,7 +34,7 @@ import numpy as np
 
 from cnnviz import exercises, learn, widgets, xo
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: this file is .ci/teach.py
 NOTEBOOKS = ROOT / "notebooks"
 TEACHING = ROOT / "TEACHING.md"
 BENCH_README = ROOT / "bench" / "README.md"
@@ -692,7 +694,7 @@ def write_assignments(course_dir, folder=NOTEBOOKS, names=None):
             save(src, course_dir / "source" / path.stem / path.name)
             done.append(path.stem)
     (course_dir / "nbgrader_config.py").write_text(
-        "# Written by `make assignments` (cnnviz.teach): an nbgrader course built from the notebooks' marks.\n"
+        "# Written by `make assignments` (.ci/teach.py): an nbgrader course built from the notebooks' marks.\n"
         "c = get_config()  # noqa: F821\n"
         "c.CourseDirectory.course_id = 'cnnviz'\n"
         "c.Execute.timeout = 120\n"
@@ -900,7 +902,7 @@ def teaching_text(text, folder=NOTEBOOKS):
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in ("teaching", "answers", "student", "assignments"):
-        print("usage: python -m cnnviz.teach teaching | answers OUT.md | student DIR | assignments DIR")
+        print("usage: python .ci/teach.py teaching | answers OUT.md | student DIR | assignments DIR")
         return 2
     command, rest = argv[0], argv[1:]
     if command == "teaching":
