@@ -11,6 +11,8 @@ modes, each notebook also gets the ratio of its time to its time in the first mo
 modes take turns and the median time is reported. The notebooks on disk are written only with
 --write-outputs (the run that made a notebook's stored outputs is then also the one measured), and
 --cache-dir replaces the temporary cache (give an empty folder to keep the "first run" measure).
+With --cells, each run also lists where memory grew: [cell index, peak MiB so far, resident MiB after it]
+for every code cell that raised the peak by 10 MiB or more (where a 1 GiB limit would be hit).
 The machine may be shared: the load average before and after is reported.
 
     .venv/bin/python bench/notebooks.py notebooks/0[5-7]_*.ipynb --modes class --write-outputs \
@@ -70,25 +72,31 @@ class PeakMemory(threading.Thread):
         self.join()
 
 
-def run_notebook(path, timeout, write=False):
+def run_notebook(path, timeout, write=False, cells=False):
     """Execute ``path`` in a fresh python3 kernel; return seconds, peak MiB, cell count and any error.
 
-    With ``write``, a run without error is saved over ``path`` with its outputs.
+    With ``write``, a run without error is saved over ``path`` with its outputs; with ``cells``, the
+    result also lists the cells that raised the peak (``growth``: [index, peak MiB, resident MiB]).
     """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(Path(path).parent)}}
     )
-    monitor = {}
+    monitor = {"growth": [], "last": 0}
 
     def started(**_):
         monitor["thread"] = PeakMemory(client.km.provisioner.process.pid)
         monitor["thread"].start()
         monitor["cells_start"] = time.perf_counter()
 
-    def executed(**_):  # after each cell, while the kernel is alive: VmHWM then holds the exact peak so far
+    def executed(cell_index=None, **_):  # after each cell, while the kernel is alive: VmHWM holds the peak so far
         monitor["thread"].sample()
         monitor["cells_end"] = time.perf_counter()
+        peak = monitor["thread"].peak
+        if peak - monitor["last"] >= 10 * 2**20:
+            rss = psutil.Process(monitor["thread"].pid).memory_info().rss
+            monitor["growth"].append([cell_index, round(peak / 2**20), round(rss / 2**20)])
+            monitor["last"] = peak
 
     client.on_notebook_start, client.on_cell_executed = started, executed
     error, start = None, time.perf_counter()
@@ -105,6 +113,7 @@ def run_notebook(path, timeout, write=False):
     if write and error is None:
         nbformat.write(nb, path)
     return {
+        **({"growth": monitor["growth"]} if cells else {}),
         "notebook": Path(path).name,
         "seconds": round(seconds, 1),
         "cells_seconds": round(monitor.get("cells_end", time.perf_counter()) - monitor.get("cells_start", start), 1),
@@ -142,6 +151,7 @@ def main(argv=None):
         default=None,
         help="CNNVIZ_CACHE_DIR for every run (default: a new empty temporary folder per mode)",
     )
+    parser.add_argument("--cells", action="store_true", help="also list the cells that raised the peak memory")
     args = parser.parse_args(argv)
     if args.write_outputs and len(args.modes) > 1:
         parser.error("--write-outputs takes one mode: the stored outputs must come from one mode")
@@ -167,7 +177,7 @@ def main(argv=None):
                         os.environ["CNNVIZ_DATA_DIR"] = str(args.data_dir)
                     for path in notebooks:
                         write = args.write_outputs and repeat == args.repeat - 1
-                        result = {"mode": mode, **run_notebook(path, args.cell_timeout, write=write)}
+                        result = {"mode": mode, **run_notebook(path, args.cell_timeout, write=write, cells=args.cells)}
                         print(json.dumps(result), file=sys.stderr, flush=True)  # progress, one line per run
                         runs.setdefault((mode, result["notebook"]), []).append(result)
     finally:

@@ -179,6 +179,39 @@ def test_cifar10_jpeg_archive_is_decoded_once_then_cached(tmp_path, monkeypatch)
     assert_same(first, data.load_cifar10(data_dir=tmp_path / "data"))
 
 
+def test_cifar10_max_train_decodes_only_the_first_training_images_of_the_full_order(tmp_path, monkeypatch):
+    folder = cifar_folder(tmp_path / "copy")
+    archive = tar_gz(folder, tmp_path / "data" / "cifar10-jpeg.tar.gz")
+    pin(monkeypatch, archive)
+    full = data.load_cifar10(data_dir=tmp_path / "data")
+    decoded = []
+    decode = data._decode_rgb
+    monkeypatch.setattr(data, "_decode_rgb", lambda source: decoded.append(source) or decode(source))
+    part = data.load_cifar10(data_dir=tmp_path / "data", max_train=7)
+    assert len(decoded) == 7 + 20  # 7 training images and every test image, not the 30 training images
+    (x_train, y_train), test = part
+    assert np.array_equal(x_train, full[0][0][:7]) and np.array_equal(y_train, full[0][1][:7])
+    assert all(np.array_equal(u, v) for u, v in zip(test, full[1]))
+    monkeypatch.setattr(data, "_decode_rgb", fail)
+    monkeypatch.setattr(data.tarfile, "open", fail)
+    assert_same(part, data.load_cifar10(data_dir=tmp_path / "data", max_train=7))  # its own cache file
+    assert_same(full, data.load_cifar10(data_dir=tmp_path / "data", max_train=50_000))  # 50,000: all, as cached
+    with pytest.raises(ValueError, match="max_train"):
+        data.load_cifar10(data_dir=tmp_path / "data", max_train=0)
+
+
+def test_cifar10_max_train_reads_only_the_batches_it_needs(tmp_path, monkeypatch):
+    write_batches(tmp_path / "data" / "cifar-10-batches-py", np.random.default_rng(2))
+    full = data.load_cifar10(data_dir=tmp_path / "data")
+    read = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or read_bytes(self))
+    (x_train, y_train), (x_test, _) = data.load_cifar10(data_dir=tmp_path / "data", max_train=6)
+    assert read == ["data_batch_1", "data_batch_2", "test_batch"]  # batches of 4 images: two hold the first 6
+    assert np.array_equal(x_train, full[0][0][:6]) and np.array_equal(y_train, full[0][1][:6])
+    assert np.array_equal(x_test, full[1][0])
+
+
 def test_cifar10_archive_with_wrong_checksum_is_refused(tmp_path):
     archive = tar_gz(cifar_folder(tmp_path / "copy"), tmp_path / "data" / "cifar10-jpeg.tar.gz")
     with pytest.raises(data.ChecksumError) as err:
