@@ -11,7 +11,10 @@ difference in percentage points. Each network's training speed is given in image
 second (3 x its multiply-adds per image x images/s: forward and about twice that backward), and as a share of
 what a 2048 x 2048 float32 matrix product reaches on the same threads in the same run (``matmul_macs_per_s``).
 
-    CNNVIZ_DATA_DIR=../shared/data .venv/bin/python bench/cifar10.py [--budget-s N]
+    CNNVIZ_DATA_DIR=../shared/data .venv/bin/python bench/cifar10.py [--budget-s N] [--no-autotune]
+
+``--no-autotune`` trains both networks on a tf.data pipeline with autotuning off instead of NumPy arrays: the
+check of the epoch-start stall described in bench/README.md.
 
 Machines are shared and noisy: compare the two networks of one run, not runs.
 """
@@ -66,6 +69,20 @@ def cpu_use(before, wall_s, images):
     }
 
 
+def batches(x, y, batch_size, autotune):
+    """Return what ``fit`` trains on: the arrays themselves (Keras builds its own tf.data pipeline, autotuned), or
+    with ``autotune=False`` a tf.data pipeline of shuffled batches whose autotuning is off (no background thread
+    for the previous epoch's iterator to wait for at each epoch's start: bench/README.md)."""
+    if autotune:
+        return dict(x=x, y=y, batch_size=batch_size)
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=42).batch(batch_size).prefetch(2)
+    return dict(x=dataset.with_options(options))
+
+
 def training_macs_per_s(images_per_s, macs_per_image):
     """Multiply-adds per second a training run reached: forward pass plus about twice that for the backward pass."""
     return 3 * macs_per_image * images_per_s
@@ -74,6 +91,9 @@ def training_macs_per_s(images_per_s, macs_per_image):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget-s", type=float, default=None, help="training seconds for the course's network")
+    parser.add_argument(
+        "--no-autotune", action="store_true", help="train both networks on a tf.data pipeline with autotuning off"
+    )
     args = parser.parse_args(argv)
     keras.utils.set_random_seed(42)
     cifar = data.load_cifar10()
@@ -87,9 +107,7 @@ def main(argv=None):
         timer = training.TimeBudget()
         counters = cpu_counters()
         anon.fit(
-            x_train,
-            y_train,
-            batch_size=32,
+            **batches(x_train, y_train, 32, not args.no_autotune),
             epochs=5,
             validation_data=(x_valid, y_valid),
             verbose=0,
@@ -123,9 +141,7 @@ def main(argv=None):
         cycle = training.TimeBudget(budget, peak_lr=recipe["peak_lr"])
         counters = cpu_counters()
         model.fit(
-            x_train,
-            y_train,
-            batch_size=recipe["batch_size"],
+            **batches(x_train, y_train, recipe["batch_size"], not args.no_autotune),
             epochs=1000,
             validation_data=(x_valid, y_valid),
             verbose=0,
@@ -167,6 +183,7 @@ def main(argv=None):
                 "train_valid_test": [len(x_train), len(x_valid), len(x_test)],
                 "cpus": os.cpu_count(),
                 "tf_num_intraop_threads": os.environ.get("TF_NUM_INTRAOP_THREADS"),
+                "training_input": "tf.data, autotuning off" if args.no_autotune else "NumPy arrays (Keras' pipeline)",
                 "load_avg_1min_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
                 **results,
             },
