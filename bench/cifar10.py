@@ -11,10 +11,11 @@ difference in percentage points. Each network's training speed is given in image
 second (3 x its multiply-adds per image x images/s: forward and about twice that backward), and as a share of
 what a 2048 x 2048 float32 matrix product reaches on the same threads in the same run (``matmul_macs_per_s``).
 
-    CNNVIZ_DATA_DIR=../shared/data .venv/bin/python bench/cifar10.py [--budget-s N] [--no-autotune]
+    CNNVIZ_DATA_DIR=../shared/data .venv/bin/python bench/cifar10.py [--budget-s N] [--keras-arrays]
 
-``--no-autotune`` trains both networks on a tf.data pipeline with autotuning off instead of NumPy arrays: the
-check of the epoch-start stall described in bench/README.md.
+Both networks train on ``training.batches`` (as in notebook 06: a tf.data pipeline with autotuning off);
+``--keras-arrays`` passes the NumPy arrays to ``fit`` instead, which brings back the epoch-start stall that
+bench/README.md describes (the runs before 2026-12-02 19:20 UTC were made that way).
 
 Machines are shared and noisy: compare the two networks of one run, not runs.
 """
@@ -69,18 +70,10 @@ def cpu_use(before, wall_s, images):
     }
 
 
-def batches(x, y, batch_size, autotune):
-    """Return what ``fit`` trains on: the arrays themselves (Keras builds its own tf.data pipeline, autotuned), or
-    with ``autotune=False`` a tf.data pipeline of shuffled batches whose autotuning is off (no background thread
-    for the previous epoch's iterator to wait for at each epoch's start: bench/README.md)."""
-    if autotune:
-        return dict(x=x, y=y, batch_size=batch_size)
-    import tensorflow as tf
-
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=42).batch(batch_size).prefetch(2)
-    return dict(x=dataset.with_options(options))
+def batches(x, y, batch_size, arrays):
+    """Return ``fit``'s training input: notebook 06's ``training.batches`` (a tf.data pipeline, autotuning off),
+    or with ``arrays`` the arrays themselves (Keras' own autotuned pipeline: the stall of bench/README.md)."""
+    return dict(x=x, y=y, batch_size=batch_size) if arrays else dict(x=training.batches(x, y, batch_size))
 
 
 def training_macs_per_s(images_per_s, macs_per_image):
@@ -92,7 +85,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget-s", type=float, default=None, help="training seconds for the course's network")
     parser.add_argument(
-        "--no-autotune", action="store_true", help="train both networks on a tf.data pipeline with autotuning off"
+        "--keras-arrays", action="store_true", help="train both networks on NumPy arrays (Keras' autotuned pipeline)"
     )
     args = parser.parse_args(argv)
     keras.utils.set_random_seed(42)
@@ -107,7 +100,7 @@ def main(argv=None):
         timer = training.TimeBudget()
         counters = cpu_counters()
         anon.fit(
-            **batches(x_train, y_train, 32, not args.no_autotune),
+            **batches(x_train, y_train, 32, args.keras_arrays),
             epochs=5,
             validation_data=(x_valid, y_valid),
             verbose=0,
@@ -141,7 +134,7 @@ def main(argv=None):
         cycle = training.TimeBudget(budget, peak_lr=recipe["peak_lr"])
         counters = cpu_counters()
         model.fit(
-            **batches(x_train, y_train, recipe["batch_size"], not args.no_autotune),
+            **batches(x_train, y_train, recipe["batch_size"], args.keras_arrays),
             epochs=1000,
             validation_data=(x_valid, y_valid),
             verbose=0,
@@ -183,7 +176,9 @@ def main(argv=None):
                 "train_valid_test": [len(x_train), len(x_valid), len(x_test)],
                 "cpus": os.cpu_count(),
                 "tf_num_intraop_threads": os.environ.get("TF_NUM_INTRAOP_THREADS"),
-                "training_input": "tf.data, autotuning off" if args.no_autotune else "NumPy arrays (Keras' pipeline)",
+                "training_input": "NumPy arrays (Keras' pipeline)"
+                if args.keras_arrays
+                else "training.batches (tf.data, autotuning off)",
                 "load_avg_1min_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
                 **results,
             },

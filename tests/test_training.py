@@ -258,3 +258,26 @@ def test_run_folder_starts_afresh_unless_a_backup_waits(tmp_path, monkeypatch):
     (interrupted / "best.keras").write_text("kept")
     again = training.run_folder("half")
     assert (again / "backup").is_dir() and (again / "best.keras").read_text() == "kept", "an interrupted fit resumes"
+
+
+def test_batches_gives_every_image_once_per_epoch_in_a_new_order_with_autotuning_off():
+    x = np.arange(10, dtype=np.float32).reshape(10, 1)
+    y = np.arange(10)
+    dataset = training.batches(x, y, batch_size=4, seed=1)
+    epochs = [np.concatenate([xb.numpy()[:, 0] for xb, _ in dataset]) for _ in range(2)]
+    assert [len(b) for b, _ in dataset] == [4, 4, 2]
+    for images in epochs:
+        assert sorted(images) == list(range(10))
+    assert not np.array_equal(epochs[0], epochs[1])  # reshuffled at each epoch
+    for xb, yb in dataset:
+        assert np.array_equal(xb.numpy()[:, 0], yb.numpy())  # images and labels stay paired
+    assert dataset.options().autotune.enabled is False
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [((np.zeros((3, 1)), np.zeros(2), 2), "one label per image"), ((np.zeros((3, 1)), np.zeros(3), 2.0), "batch_size")],
+)
+def test_batches_refuses_mismatched_labels_and_a_float_batch_size(args, message):
+    with pytest.raises(ValueError, match=message):
+        training.batches(*args)
