@@ -25,8 +25,6 @@ smaller size throws away much of each image.
 """
 
 import argparse
-import contextlib
-import fcntl
 import json
 import os
 import sys
@@ -38,6 +36,7 @@ import numpy as np
 from cnnviz import config, data, metrics, models, prediction, training, whitening
 
 keras = config.keras_quietly()
+from cifar10_ablation import locked  # noqa: E402  (bench/ is on sys.path when a bench script runs)
 from keras import layers  # noqa: E402  (after the quiet import)
 
 # row 0: notebook 06's short recipe (its cell "The recipe, chosen on validation images")
@@ -220,20 +219,6 @@ def run(name, r, seed, budget_s, split, kernel):
         "macs_per_image": models.count_macs(model),
         "load_avg_1min": round(os.getloadavg()[0], 2),
     }
-
-
-@contextlib.contextmanager
-def locked(path):
-    """Hold an exclusive flock on ``path`` (nothing when ``path`` is None)."""
-    if path is None:
-        yield
-        return
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def summarise(rows, recipes_by_name):
