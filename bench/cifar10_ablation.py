@@ -90,7 +90,7 @@ def run(name, seed, budget_s, split, kernel):
     )
     model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
     budget = training.TimeBudget(budget_s, peak_lr=peak, cycle=v.get("cycle", True))
-    model.fit(x_train, y_train, batch_size=RECIPE["batch_size"], epochs=1000, verbose=0, callbacks=[budget])
+    model.fit(training.batches(x_train, y_train, RECIPE["batch_size"]), epochs=1000, verbose=0, callbacks=[budget])
     proba = model.predict(x_valid, batch_size=500, verbose=0)
     mirrored = prediction.flip_average(model, x_valid)
     loss = float(np.mean(keras.losses.categorical_crossentropy(y_valid, proba)))

@@ -198,7 +198,8 @@ def run(name, r, seed, budget_s, split, kernel):
     (x_train, y_train), (x_valid, y_valid) = split
     model, x_train, callbacks = build(r, seed, kernel, x_train, y_train)
     budget = training.TimeBudget(budget_s, peak_lr=r["peak_lr"])
-    model.fit(x_train, y_train, batch_size=r["batch_size"], epochs=1000, verbose=0, callbacks=[*callbacks, budget])
+    train = training.batches(x_train, y_train, r["batch_size"], seed=seed)  # not fit's autotuned pipeline: it stalls
+    model.fit(train, epochs=1000, verbose=0, callbacks=[*callbacks, budget])
     truth = y_valid.argmax(1)
     scores = {
         key: round(metrics.accuracy(truth, proba.argmax(1)), 4)

@@ -46,7 +46,7 @@ def run(name, budget_s, x_train, y_train, x_valid, y_valid, kernel, folder):
         metrics=["accuracy"],
     )
     budget = training.TimeBudget(budget_s, peak_lr=peak)
-    model.fit(x_train, y_train, batch_size=batch_size, epochs=1000, verbose=0, callbacks=[budget])
+    model.fit(training.batches(x_train, y_train, batch_size), epochs=1000, verbose=0, callbacks=[budget])
     plain = metrics.accuracy(y_valid.argmax(1), model.predict(x_valid, batch_size=500, verbose=0).argmax(1))
     mirrored = metrics.accuracy(y_valid.argmax(1), prediction.flip_average(model, x_valid).argmax(1))
     return model, {
@@ -82,7 +82,11 @@ def main(argv=None):
         article.compile(loss="categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
         timer = training.TimeBudget()
         article.fit(
-            x_train, y_train, batch_size=32, epochs=5, validation_data=(x_valid, y_valid), verbose=0, callbacks=[timer]
+            training.batches(x_train, y_train, 32),
+            epochs=5,
+            validation_data=(x_valid, y_valid),
+            verbose=0,
+            callbacks=[timer],
         )
         args.budget_s = timer.seconds
         print(json.dumps({"anonymous_5_epochs_seconds": round(timer.seconds, 1)}), flush=True)
