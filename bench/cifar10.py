@@ -11,7 +11,12 @@ difference in percentage points. Each network's training speed is given in image
 second (3 x its multiply-adds per image x images/s: forward and about twice that backward), and as a share of
 what a 2048 x 2048 float32 matrix product reaches on the same threads in the same run (``matmul_macs_per_s``).
 
-    CNNVIZ_DATA_DIR=../shared/data .venv/bin/python bench/cifar10.py [--budget-s N] [--keras-arrays]
+    CNNVIZ_DATA_DIR=../shared/data .venv/bin/python bench/cifar10.py [--budget-s N] [--keras-arrays] [--recipe fast]
+
+``--recipe fast`` trains the course's network with the fast-training recipe instead (notebook 08): the row of
+``assets/cifar10_fast.json`` (``bench/cifar10_fast.py``'s table) with the best multi-crop validation accuracy, its
+ideas built by ``bench/cifar10_fast.py``, scored on the test images with the multi-crop views (chosen on validation
+there).
 
 Both networks train on ``training.batches`` (as in notebook 06: a tf.data pipeline with autotuning off);
 ``--keras-arrays`` passes the NumPy arrays to ``fit`` instead, which brings back the epoch-start stall that
@@ -26,12 +31,16 @@ import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 from cnnviz import config, data, metrics, models, prediction, training, whitening
 
 keras = config.keras_quietly()
+import cifar10_fast  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+
+FAST_TABLE = Path(__file__).resolve().parents[1] / "assets" / "cifar10_fast.json"
 
 SHORT = dict(net=dict(widths=(24, 48, 96), shift=0, residual=False), batch_size=64, peak_lr=0.05, label_smoothing=0.0)
 LONG = dict(net=dict(widths=(48, 96, 192), shift=2, residual=True), batch_size=128, peak_lr=0.1, label_smoothing=0.2)
@@ -81,11 +90,59 @@ def training_macs_per_s(images_per_s, macs_per_image):
     return 3 * macs_per_image * images_per_s
 
 
+def fast_recipe(table=FAST_TABLE):
+    """Return (row name, recipe) of the fast-training table's row with the best mean multi-crop validation accuracy."""
+    rows = json.loads(Path(table).read_text())["rows"]
+    best = max(rows, key=lambda e: e["valid_accuracy_multicrop_mean"])
+    return best["row"], {k: tuple(v) if isinstance(v, list) else v for k, v in best["recipe"].items()}
+
+
+def fast_course(budget, x_train, y_train, x_test, y_test, arrays):
+    """Train the fast recipe for ``budget`` seconds; return (its results entry, the test accuracy reported)."""
+    name, recipe = fast_recipe()
+    kernel = whitening.whitening_kernel(x_train[:5000])
+    model, x_fit, callbacks = cifar10_fast.build(recipe, 42, kernel, x_train, y_train)
+    cycle = training.TimeBudget(budget, peak_lr=recipe["peak_lr"])
+    counters = cpu_counters()
+    model.fit(
+        **batches(x_fit, y_train, recipe["batch_size"], arrays), epochs=1000, verbose=0, callbacks=[*callbacks, cycle]
+    )
+    seen = cycle.steps * recipe["batch_size"]
+    truth = y_test[:, 0]
+    multicrop = metrics.accuracy(truth, cifar10_fast.multi_crop(model, x_test).argmax(1))
+    macs = models.count_macs(model)
+    return {
+        "test_accuracy": round(multicrop, 4),
+        "test_accuracy_mirrored": "multi-crop: the mirrored pair and both moved one pixel (chosen on validation)",
+        "test_accuracy_plain": round(
+            metrics.accuracy(truth, model.predict(x_test, batch_size=500, verbose=0).argmax(1)), 4
+        ),
+        "test_accuracy_flip_only": round(metrics.accuracy(truth, prediction.flip_average(model, x_test).argmax(1)), 4),
+        "train_seconds": round(cycle.seconds, 1),
+        "budget_seconds": round(budget, 1),
+        "epochs": round(seen / len(x_train), 2),
+        "images_per_s": round(seen / cycle.seconds, 1),
+        "params": model.count_params(),
+        "macs_per_image": macs,
+        "training_macs_per_s": round(training_macs_per_s(seen / cycle.seconds, macs)),
+        "epoch_seconds": [round(t, 1) for t in cycle.epoch_seconds],
+        **cpu_use(counters, cycle.seconds, seen),
+        "recipe": {"row": name, **json.loads(json.dumps(recipe))},
+        "load_avg_1min_after": round(os.getloadavg()[0], 2),
+    }, multicrop
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget-s", type=float, default=None, help="training seconds for the course's network")
     parser.add_argument(
         "--keras-arrays", action="store_true", help="train both networks on NumPy arrays (Keras' autotuned pipeline)"
+    )
+    parser.add_argument(
+        "--recipe",
+        choices=("course", "fast"),
+        default="course",
+        help="the course's network with 06's recipe (default), or the best row of the fast-training table",
     )
     args = parser.parse_args(argv)
     keras.utils.set_random_seed(42)
@@ -124,44 +181,47 @@ def main(argv=None):
             "load_avg_1min_after": round(os.getloadavg()[0], 2),
         }
         budget = args.budget_s or timer.seconds
-        recipe = LONG if budget >= 900 else SHORT
-        model = models.cifar10_net(whiten=whitening.whitening_kernel(x_train[:5000]), **recipe["net"])
-        model.compile(
-            optimizer=keras.optimizers.SGD(recipe["peak_lr"], momentum=0.9, nesterov=True, weight_decay=5e-4),
-            loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe["label_smoothing"]),
-            metrics=["accuracy"],
-        )
-        cycle = training.TimeBudget(budget, peak_lr=recipe["peak_lr"])
-        counters = cpu_counters()
-        model.fit(
-            **batches(x_train, y_train, recipe["batch_size"], args.keras_arrays),
-            epochs=1000,
-            validation_data=(x_valid, y_valid),
-            verbose=0,
-            callbacks=[training.BestCheckpoint(f"{tmp}/net.keras"), cycle],
-        )
-        seen = cycle.steps * recipe["batch_size"]
-        course_cpu = cpu_use(counters, cycle.seconds, seen)
-        model.load_weights(f"{tmp}/net.keras")
-        mirrored = metrics.accuracy(y_test[:, 0], prediction.flip_average(model, x_test).argmax(1))
-        results["course"] = {
-            "test_accuracy": round(mirrored, 4),
-            "test_accuracy_mirrored": True,  # test-time mirroring, chosen on validation
-            "test_accuracy_plain": round(
-                metrics.accuracy(y_test[:, 0], model.predict(x_test, batch_size=500, verbose=0).argmax(1)), 4
-            ),
-            "train_seconds": round(cycle.seconds, 1),
-            "budget_seconds": round(budget, 1),
-            "epochs": round(seen / len(x_train), 2),
-            "images_per_s": round(seen / cycle.seconds, 1),
-            "params": model.count_params(),
-            "macs_per_image": models.count_macs(model),
-            "training_macs_per_s": round(training_macs_per_s(seen / cycle.seconds, models.count_macs(model))),
-            "epoch_seconds": [round(t, 1) for t in cycle.epoch_seconds],
-            **course_cpu,
-            "recipe": json.loads(json.dumps(recipe)),
-            "load_avg_1min_after": round(os.getloadavg()[0], 2),
-        }
+        if args.recipe == "fast":
+            results["course"], mirrored = fast_course(budget, x_train, y_train, x_test, y_test, args.keras_arrays)
+        else:
+            recipe = LONG if budget >= 900 else SHORT
+            model = models.cifar10_net(whiten=whitening.whitening_kernel(x_train[:5000]), **recipe["net"])
+            model.compile(
+                optimizer=keras.optimizers.SGD(recipe["peak_lr"], momentum=0.9, nesterov=True, weight_decay=5e-4),
+                loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe["label_smoothing"]),
+                metrics=["accuracy"],
+            )
+            cycle = training.TimeBudget(budget, peak_lr=recipe["peak_lr"])
+            counters = cpu_counters()
+            model.fit(
+                **batches(x_train, y_train, recipe["batch_size"], args.keras_arrays),
+                epochs=1000,
+                validation_data=(x_valid, y_valid),
+                verbose=0,
+                callbacks=[training.BestCheckpoint(f"{tmp}/net.keras"), cycle],
+            )
+            seen = cycle.steps * recipe["batch_size"]
+            course_cpu = cpu_use(counters, cycle.seconds, seen)
+            model.load_weights(f"{tmp}/net.keras")
+            mirrored = metrics.accuracy(y_test[:, 0], prediction.flip_average(model, x_test).argmax(1))
+            results["course"] = {
+                "test_accuracy": round(mirrored, 4),
+                "test_accuracy_mirrored": True,  # test-time mirroring, chosen on validation
+                "test_accuracy_plain": round(
+                    metrics.accuracy(y_test[:, 0], model.predict(x_test, batch_size=500, verbose=0).argmax(1)), 4
+                ),
+                "train_seconds": round(cycle.seconds, 1),
+                "budget_seconds": round(budget, 1),
+                "epochs": round(seen / len(x_train), 2),
+                "images_per_s": round(seen / cycle.seconds, 1),
+                "params": model.count_params(),
+                "macs_per_image": models.count_macs(model),
+                "training_macs_per_s": round(training_macs_per_s(seen / cycle.seconds, models.count_macs(model))),
+                "epoch_seconds": [round(t, 1) for t in cycle.epoch_seconds],
+                **course_cpu,
+                "recipe": json.loads(json.dumps(recipe)),
+                "load_avg_1min_after": round(os.getloadavg()[0], 2),
+            }
         for name in ("anonymous", "course"):
             results[name]["share_of_matmul"] = round(
                 results[name]["training_macs_per_s"] / results["matmul_macs_per_s"], 3
