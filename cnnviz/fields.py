@@ -88,13 +88,7 @@ def receptive_fields(specs, input_size):
                 n, j, r, s0 = src["out"][axis], src["jump"][axis], src["rf"][axis], src["start"][axis]
                 k = spec["dilation"][axis] * (spec["kernel"][axis] - 1) + 1
                 stride, padding = spec["stride"][axis], spec["padding"]
-                before = (
-                    ops.same_padding(n, k, stride)[0]
-                    if padding == "same"
-                    else 0
-                    if padding == "valid"
-                    else int(padding)
-                )
+                before = ops.same_padding(n, k, stride)[0] if padding == "same" else int(ops.zeros_per_side(padding))
                 out.append(ops.output_size(n, k, stride, padding, strict=False))
                 jump.append(j * stride)
                 rf.append(r + (k - 1) * j)

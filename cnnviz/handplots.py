@@ -257,7 +257,7 @@ def windows(n, kernel, stride=1, padding=0, ax=None):
 
 def _window_positions(n, kernel, stride, padding, drawer):
     """Return (zeros a side, padded size, window count, pixels reached); ``drawer`` names the caller in errors."""
-    pad = 0 if padding == "valid" else padding
+    pad = ops.zeros_per_side(padding)
     if isinstance(pad, str) or pad < 0:
         raise ValueError(f"{drawer} draws padding 'valid' or a whole number of zeros >= 0; got {padding!r}")
     span = n + 2 * pad

@@ -32,8 +32,15 @@ def _check_padding(padding):
     return arguments.whole_number(padding, "padding", minimum=0, meaning="zeros on each side; or 'valid' or 'same'")
 
 
-def _zeros_per_side(padding):
-    """Return the zeros a padding adds on each side: 0 for 'valid', else the number itself ('same' is the caller's)."""
+def zeros_per_side(padding):
+    """Return the zeros a padding adds on each side: 0 for 'valid', else the number itself ('same' is the caller's).
+
+    Args:
+        padding: 'valid' or a whole number of zeros on each side.
+
+    Returns:
+        The number of zeros on each side (0 for 'valid').
+    """
     return 0 if padding == "valid" else padding
 
 
@@ -60,7 +67,7 @@ def output_size(n, kernel, stride=1, padding=0, strict=True):
     padding = _check_padding(padding)
     if padding == "same":
         return math.ceil(n / stride)
-    pad = _zeros_per_side(padding)
+    pad = zeros_per_side(padding)
     span = n + 2 * pad
     if kernel > span:
         raise ValueError(
@@ -89,7 +96,7 @@ def same_padding(n, kernel, stride):
 def _pad_amounts(h, w, kh, kw, stride, padding):
     if padding == "same":
         return same_padding(h, kh, stride), same_padding(w, kw, stride)
-    pad = _zeros_per_side(padding)
+    pad = zeros_per_side(padding)
     return (pad, pad), (pad, pad)
 
 
@@ -363,7 +370,7 @@ def explain_output_size(n, kernel, stride=1, padding=0):
         return None, f"No output size: {err}"
     if padding == "same":
         return out, f"padding='same': output = ceil(n / stride) = ceil({n} / {stride}) = {out}"
-    pad = _zeros_per_side(padding)
+    pad = zeros_per_side(padding)
     return out, (
         f"output = (n - kernel + 2*padding) / stride + 1 = ({n} - {kernel} + 2*{pad}) / {stride} + 1 "
         f"= {out}: the window lands at {out} positions along each axis"
@@ -386,7 +393,7 @@ def leftover(n, kernel, stride=1, padding=0):
         ValueError: as ``output_size``.
     """
     out = output_size(n, kernel, stride, padding, strict=False)
-    return n + 2 * _zeros_per_side(padding) - ((out - 1) * stride + kernel)
+    return n + 2 * zeros_per_side(padding) - ((out - 1) * stride + kernel)
 
 
 def explain_floor_output_size(n, kernel, stride=1, padding=0):
@@ -414,7 +421,7 @@ def explain_floor_output_size(n, kernel, stride=1, padding=0):
             "use explain_output_size (Keras: ceil(n / stride))"
         )
     out, left = output_size(n, kernel, stride, padding, strict=False), leftover(n, kernel, stride, padding)
-    pad = _zeros_per_side(padding)
+    pad = zeros_per_side(padding)
     span = n + 2 * pad
     formula = (
         f"output = floor((n + 2*padding - kernel) / stride) + 1 = floor(({n} + 2*{pad} - {kernel}) / "
