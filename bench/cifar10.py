@@ -90,9 +90,12 @@ def training_macs_per_s(images_per_s, macs_per_image):
     return 3 * macs_per_image * images_per_s
 
 
-def fast_recipe(table=FAST_TABLE):
-    """Return (row name, recipe) of the fast-training table's row with the best mean multi-crop validation accuracy."""
-    rows = json.loads(Path(table).read_text())["rows"]
+def fast_recipe(table=None):
+    """Return (row name, recipe) of the fast-training table's row with the best mean multi-crop validation accuracy.
+
+    ``table``: the summary JSON of ``bench/cifar10_fast.py`` (default: ``assets/cifar10_fast.json``).
+    """
+    rows = json.loads(Path(table or FAST_TABLE).read_text())["rows"]
     best = max(rows, key=lambda e: e["valid_accuracy_multicrop_mean"])
     return best["row"], {k: tuple(v) if isinstance(v, list) else v for k, v in best["recipe"].items()}
 
