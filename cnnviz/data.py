@@ -19,7 +19,6 @@ import dataclasses
 import errno
 import hashlib
 import io
-import itertools
 import json
 import os
 import pickle
@@ -736,28 +735,51 @@ def _cifar_label(name, where):
     return CIFAR10_CLASSES.index(name)
 
 
-def _records_from_tar(archive):
-    """Yield (split, label, name, bytes) for each image in a JPEG CIFAR-10 archive."""
+def _cifar_member(member):
+    """Return (split, class folder name) of a CIFAR-10 image in a JPEG archive, or None for any other member."""
+    parts = PurePosixPath(member.name).parts
+    if (
+        member.isfile()
+        and len(parts) >= 3
+        and parts[-3] in ("train", "test")
+        and PurePosixPath(member.name).suffix.lower() in IMAGE_EXTENSIONS
+    ):
+        return parts[-3], parts[-2]
+    return None
+
+
+def _images_in_tar(archive):
+    """Return (listing, read) for a JPEG CIFAR-10 archive: the (split, label, name) of each image, and a reader.
+
+    ``read(names)`` yields (name, bytes) for those members only, in one pass over the archive: the bytes
+    of the other images are never kept (a 1 GiB machine decodes a subset without holding all 50,000 files).
+    """
     verify_checksum(archive, KNOWN_SHA256.get(archive.name))
     with tarfile.open(archive) as tar:
+        listing = []
         for member in tar:
-            parts = PurePosixPath(member.name).parts
-            if (
-                member.isfile()
-                and len(parts) >= 3
-                and parts[-3] in ("train", "test")
-                and PurePosixPath(member.name).suffix.lower() in IMAGE_EXTENSIONS
-            ):
-                label = _cifar_label(parts[-2], archive)
-                yield parts[-3], label, member.name, tar.extractfile(member).read()
+            found = _cifar_member(member)
+            if found:
+                listing.append((found[0], _cifar_label(found[1], archive), member.name))
+
+    def read(names):
+        with tarfile.open(archive) as tar:
+            for member in tar:
+                if member.name in names and _cifar_member(member):
+                    yield member.name, tar.extractfile(member).read()
+
+    return listing, read
 
 
-def _records_from_folder(root):
-    """Yield (split, label, name, path) for each image of an unpacked CIFAR-10 image folder."""
-    for split in ("train", "test"):
-        for label, name in enumerate(CIFAR10_CLASSES):
-            for path in _images_in(root / split / name):
-                yield split, label, str(path), path
+def _images_in_folder(root):
+    """Return (listing, read) for an unpacked CIFAR-10 image folder: each image's (split, label, name), a reader."""
+    listing = [
+        (split, label, str(path))
+        for split in ("train", "test")
+        for label, name in enumerate(CIFAR10_CLASSES)
+        for path in _images_in(root / split / name)
+    ]
+    return listing, lambda names: ((name, Path(name)) for name in names)
 
 
 def _decode_rgb(source):
@@ -771,45 +793,48 @@ def _decode_rgb(source):
         return None
 
 
-def _cifar10_from_records(records, max_train=None):
-    """Decode records into (x_train, y_train, x_test, y_test), in a fixed shuffled order.
+def _cifar10_from_images(listing, read, max_train=None):
+    """Decode a listing of CIFAR-10 image files into (x_train, y_train, x_test, y_test), in a fixed shuffled order.
 
-    With ``max_train``, only the first ``max_train`` training images of that order are decoded (the
-    same images a full decode puts first, when every file decodes).
+    Each image is decoded straight into its row of the result, so decoding takes the arrays' size and
+    little more (1 GiB machines). With ``max_train``, only the first ``max_train`` training images of that
+    order are decoded (the same images a full decode puts first, when every file decodes).
     """
-    splits, bad = {"train": [], "test": []}, []
-
-    def decode(name, source):
-        image = _decode_rgb(source)
-        if image is None:
-            bad.append(name)
-        elif image.shape != (32, 32, 3):
-            raise ValueError(f"{name} is {image.shape[1]}x{image.shape[0]} pixels; CIFAR-10 images are 32x32.")
-        return image
-
-    for split, label, name, source in records:  # a subset keeps its training files undecoded for now
-        image = source if max_train is not None and split == "train" else decode(name, source)
-        if image is not None:
-            splits[split].append((name, label, image))
-    arrays = []
-    for split, items in splits.items():
-        items.sort(key=lambda record: record[0])
-        labels = np.array([label for _, label, _ in items], np.uint8)
-        missing = [CIFAR10_CLASSES[k] for k in np.flatnonzero(np.bincount(labels, minlength=10) == 0)]
+    bad, arrays = [], []
+    for split in ("train", "test"):
+        items = sorted((name, label) for s, label, name in listing if s == split)
+        labels = np.array([label for _, label in items], np.uint8)
+        # Files come grouped by class; Keras' own order is mixed (fit's validation_split takes the tail).
+        order = np.random.default_rng(0).permutation(len(items))
+        n = len(items) if max_train is None or split == "test" else min(max_train, len(items))
+        images, kept, tried = np.empty((n, 32, 32, 3), np.uint8), [], 0
+        while len(kept) < n and tried < len(items):  # more than one round only when some files do not decode
+            wanted = order[tried : tried + n - len(kept)]
+            row = {items[k][0]: len(kept) + i for i, k in enumerate(wanted)}
+            good = np.zeros(len(wanted), bool)
+            for name, source in read(row.keys()):
+                image = _decode_rgb(source)
+                if image is None:
+                    bad.append(name)
+                elif image.shape != (32, 32, 3):
+                    raise ValueError(f"{name} is {image.shape[1]}x{image.shape[0]} pixels; CIFAR-10 images are 32x32.")
+                else:
+                    images[row[name]], good[row[name] - len(kept)] = image, True
+            if not good.all():  # close the gaps the bad files left
+                images[len(kept) : len(kept) + good.sum()] = images[len(kept) + np.flatnonzero(good)]
+            kept += wanted[good].tolist()
+            tried += len(wanted)
+        images, kept, subset = images[: len(kept)], np.array(kept, int), max_train is not None and split == "train"
+        if len(kept) < len(items) and not subset:
+            # some files did not decode: the mixed order is that of the images that did (as it always was)
+            rows = np.argsort(kept)  # the rows of the decoded images in name order
+            mixed = rows[np.random.default_rng(0).permutation(len(kept))]
+            images, kept = images[mixed], kept[mixed]
+        listed = labels if subset else labels[kept]  # a subset: the classes of the whole copy
+        missing = [CIFAR10_CLASSES[k] for k in np.flatnonzero(np.bincount(listed, minlength=10) == 0)]
         if missing:
             raise ValueError(f"The CIFAR-10 copy has no {split} images of: {', '.join(missing)}.")
-        # Files come grouped by class; Keras' own order is mixed (fit's validation_split takes the tail).
-        order = np.random.default_rng(0).permutation(len(labels))
-        if max_train is not None and split == "train":  # decode in that order until max_train images decoded
-            kept = ((k, decode(items[k][0], items[k][2])) for k in order)
-            kept = list(itertools.islice(((k, image) for k, image in kept if image is not None), max_train))
-            order = np.array([k for k, _ in kept], int)
-            images = np.array([image for _, image in kept], np.uint8).reshape(-1, 32, 32, 3)
-        else:
-            images = np.empty((len(items), 32, 32, 3), np.uint8)
-            for i, k in enumerate(order):  # filled in the mixed order, each decoded image freed once copied:
-                images[i], items[k] = items[k][2], None  # the arrays' size at most, never two copies (1 GiB machines)
-        arrays += [images, labels[order].reshape(-1, 1)]
+        arrays += [images, labels[kept].reshape(-1, 1)]
     _warn_bad(bad)
     return arrays
 
@@ -908,7 +933,7 @@ def _local_cifar10(folder, max_train=None):
         return _cached_cifar10(
             [archive],
             f"{archive} (CIFAR-10 stored as JPEG)",
-            lambda n: _cifar10_from_records(_records_from_tar(archive), n),
+            lambda n: _cifar10_from_images(*_images_in_tar(archive), n),
             max_train,
         )
     for root in (folder, folder / "cifar10"):
@@ -917,7 +942,7 @@ def _local_cifar10(folder, max_train=None):
             return _cached_cifar10(
                 dirs,
                 f"folder {root} (CIFAR-10 as image files)",
-                lambda n: _cifar10_from_records(_records_from_folder(root), n),
+                lambda n: _cifar10_from_images(*_images_in_folder(root), n),
                 max_train,
             )
     archive = folder / "cifar-10-python.tar.gz"

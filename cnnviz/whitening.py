@@ -58,8 +58,15 @@ def whitening_kernel(images, eps=5e-4, size=2):
     Raises:
         ValueError: as ``image_patches``, for images that are not a non-empty (N, height, width, 3) batch.
     """
-    patches = image_patches(images, size).astype("float64")
-    variances, components = np.linalg.eigh(patches.T @ patches / len(patches))
+    images = np.asarray(images)
+    image_patches(images[:1], size)  # checks the batch and the size before any work
+    # The patches' second moments, summed over chunks of 256 images: 5,000 images' patches at once took
+    # about 460 MiB more (float32, then float64), chunks about 10 MiB; the kernel is the same.
+    moments, count = np.zeros((size * size * 3, size * size * 3)), 0
+    for start in range(0, len(images), 256):
+        patches = image_patches(images[start : start + 256], size).astype("float64")
+        moments, count = moments + patches.T @ patches, count + len(patches)
+    variances, components = np.linalg.eigh(moments / count)
     variances, components = variances[::-1], components[:, ::-1]  # eigh sorts weakest first
     kernel = (components / np.sqrt(variances + eps)).reshape(size, size, 3, -1)
     return np.concatenate([kernel, -kernel], axis=-1).astype("float32")

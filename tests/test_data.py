@@ -334,6 +334,21 @@ def test_cifar10_skips_a_truncated_jpeg_with_a_warning(tmp_path):
     assert len(cifar[0][0]) == 29 and np.bincount(cifar[0][1][:, 0])[3] == 2
 
 
+def test_cifar10_max_train_skips_a_file_that_does_not_decode_and_takes_the_next_in_order(tmp_path):
+    folder = cifar_folder(tmp_path / "copy")
+    for seed, path in enumerate(sorted((folder / "train").glob("*/*.jpg"))):  # every training image different
+        jpeg(path, (128, 128, 128), noise=40, seed=seed)
+    (x_full, y_full), _ = data.load_cifar10(data_dir=folder)
+    bad = folder / "train" / "cat" / "0001.jpg"
+    row = int(np.flatnonzero((x_full == data._decode_rgb(bad)).all(axis=(1, 2, 3)))[0])  # its place in the order
+    bad.write_bytes(bad.read_bytes()[:200])
+    shutil.rmtree(tmp_path / "cache")  # the folder's own date does not change when a file inside is rewritten
+    with pytest.warns(data.BadImageWarning, match="0001.jpg"):
+        (x_train, y_train), _ = data.load_cifar10(data_dir=folder, max_train=row + 3)
+    assert np.array_equal(x_train, np.delete(x_full[: row + 4], row, axis=0))  # the next image fills its place
+    assert np.array_equal(y_train, np.delete(y_full[: row + 4], row, axis=0))
+
+
 # ------------------------------------------------------------------ errors shared by the loaders
 
 

@@ -80,6 +80,20 @@ def test_whitening_kernel_decorrelates_patches():
         whitening.whitening_kernel(images[0])
 
 
+def test_whitening_kernel_summed_over_chunks_is_that_of_all_patches_at_once():
+    rng = np.random.default_rng(1)
+    base = rng.normal(128, 40, (600, 8, 8, 1))  # 600 images: more than two chunks of 256
+    images = np.clip(base + rng.normal(0, 10, (600, 8, 8, 3)), 0, 255).astype("uint8")
+    patches = whitening.image_patches(images).astype("float64")
+    variances, components = np.linalg.eigh(patches.T @ patches / len(patches))
+    expected = (components / np.sqrt(variances + 5e-4))[:, ::-1]  # strongest first
+    kernel = whitening.whitening_kernel(images).reshape(12, 24)[:, :12]
+    signs = np.sign(np.sum(kernel * expected, axis=0))  # a principal component's sign is arbitrary
+    np.testing.assert_allclose(kernel, expected * signs, rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="batch"):
+        whitening.whitening_kernel(images[:0])
+
+
 # ------------------------------------------------------------------ the course's model
 
 
