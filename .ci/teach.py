@@ -76,6 +76,11 @@ def is_optional(cell):
     return "optional" in tags(cell)
 
 
+def wholly_optional(nb):
+    """True if every cell of the notebook is tagged ``optional`` (a notebook beside the class day, like 08)."""
+    return all(is_optional(cell) for cell in nb["cells"])
+
+
 def title(nb):
     """Return the notebook's title: the first '# ' heading of its first cell, without the '#'."""
     m = re.search(r"^#\s+(.+)$", source(nb["cells"][0]), re.MULTILINE)
@@ -192,14 +197,15 @@ def teaching_minutes(folder=NOTEBOOKS):
 
     Core minutes are the yardstick's, with the compute term the larger of the notebook's stored run
     and the class-mode run bench/README.md measured (a notebook stored in quick mode, or not yet run,
-    would otherwise count its training as free), rounded to whole minutes.
+    would otherwise count its training as free), rounded to whole minutes. A wholly optional notebook has no core
+    path, so its measured run is not added to one (its stored run counts in its optional minutes).
     """
     measured = measured_class_seconds()
     rows = []
     for path in course_notebooks(folder):
         nb = load(path)
         y = yardstick(nb)
-        extra = max(0.0, measured.get(path.stem, 0) - y["compute_s"]) / 60
+        extra = 0.0 if wholly_optional(nb) else max(0.0, measured.get(path.stem, 0) - y["compute_s"]) / 60
         rows.append((path.stem, title(nb), round(y["core"] + extra), round(y["optional"])))
     return rows
 
@@ -346,6 +352,18 @@ WHY = {
     "and the ReLU keeps its positive part.",
     "07.5": "What the three channel weights have alike (their mean) against what differs (each weight minus the "
     "mean): the share of the response that is plain brightness.",
+    "08.1": "Label smoothing moves a share s of the target away from the true class and spreads it evenly over all K "
+    "classes, the true one included: y (1 - s) + s / K.",
+    "08.2": "Filter i can copy input channel i only while both exist: a convolution passes as many channels as the "
+    "smaller of its inputs and its filters; the other filters keep their random start.",
+    "08.3": "The half-width of a 95% interval, 1.96 sqrt(p (1 - p) / n), in percentage points; a difference between "
+    "two rows smaller than it (or than the seeds' spread) is a tie.",
+    "08.4": "SGD's step is the learning rate times the gradient, and momentum only adds up past steps: a gradient "
+    "scaled by 64 moves the offsets as a learning rate scaled by 64 would.",
+    "08.5": "Three positions (unmoved, one pixel up-left, one pixel down-right), each seen as it is and mirrored: "
+    "one forward pass per view.",
+    "08.6": "Steps are images seen divided by the batch size, and images seen are images per second times seconds: "
+    "the faster row takes its extra images per second times 110 s, over 64, more steps.",
 }
 
 
@@ -743,6 +761,10 @@ DISCUSSION = {
         "Grad-CAM highlights the dog's face: does that prove the network 'knows' dogs?",
         "Occlusion and Grad-CAM disagree on an image: which do you trust, and why?",
     ],
+    "08_fast_training": [
+        "An idea that helps on a GPU in Jordan (2024) ties or loses here: what differs on two cores, in equal time?",
+        "The table chose its row on validation images from a few seeds: how sure are you it is the best recipe?",
+    ],
 }
 
 MISTAKES = {
@@ -776,6 +798,10 @@ MISTAKES = {
         "a receptive field grown by the kernel alone, without the jump",
         "reading a Grad-CAM map as where the object is, not what raised the score",
     ],
+    "08_fast_training": [
+        "reading a difference inside the seeds' spread as a gain",
+        "1 - s instead of 1 - s + s / K for a smoothed target (the true class gets its share of the smoothing too)",
+    ],
 }
 
 
@@ -800,7 +826,10 @@ def block_notebooks(folder=NOTEBOOKS):
             out += ["", "**Objectives** (as the title cell states them):", ""] + [
                 f"{i}. {g}" for i, g in enumerate(goals, 1)
             ]
-        out += ["", "**Core path:** " + ("; ".join(headings(nb, False)) or "the whole notebook") + "."]
+        if wholly_optional(nb):
+            out += ["", "**Core path:** none: the whole notebook is optional, beside the class day."]
+        else:
+            out += ["", "**Core path:** " + ("; ".join(headings(nb, False)) or "the whole notebook") + "."]
         optional = headings(nb, True)
         if optional:
             out += ["", "**Optional** (tagged `optional`; the core path never needs it): " + "; ".join(optional) + "."]
@@ -812,7 +841,11 @@ def block_notebooks(folder=NOTEBOOKS):
                 "",
                 "**Exercises:** "
                 + ", ".join(core_ex)
-                + (f" (optional: {', '.join(opt_ex)})" if opt_ex else "")
+                + (
+                    (f" (optional: {', '.join(opt_ex)})" if core_ex else f"optional: {', '.join(opt_ex)}")
+                    if opt_ex
+                    else ""
+                )
                 + ". Answers and why: `make answers`.",
             ]
         written = [c for c in solution_cells(nb)]

@@ -19,7 +19,9 @@ markdown table. About (budget + 20 s) per run: 9 rows x 2 seeds x 110 s take abo
 oneDNN is not a row: ``cnnviz.config`` switches it on for the whole process before TensorFlow starts
 (``TF_ENABLE_ONEDNN_OPTS``; the summary records it), so every row uses it. Weight averaging is Keras' own EMA
 of the weights (``use_ema``) copied back into the network every 5 steps (``ema_overwrite_frequency``), the way
-Lookahead and Jordan (2024) do it, so BatchNorm's statistics follow the averaged weights. Progressive resizing is
+Lookahead and Jordan (2024) do it, so BatchNorm's statistics follow the averaged weights. The ideas' code (identity
+initialisation, ``ScaledBiasSGD``, alternating flips, multi-crop) is notebook 08's; this script uses the copies
+in ``cnnviz`` that ``tests/test_notebook_sync.py`` holds equal to the notebook's cells. Progressive resizing is
 not a row: the whitening filters and BatchNorm statistics are tied to one image size, and at 32x32 pixels a
 smaller size throws away much of each image.
 """
@@ -37,7 +39,11 @@ from cnnviz import config, data, metrics, models, prediction, training, whitenin
 
 keras = config.keras_quietly()
 from cifar10_ablation import locked  # noqa: E402  (bench/ is on sys.path when a bench script runs)
-from keras import layers  # noqa: E402  (after the quiet import)
+
+# The ideas' code is notebook 08's cells; cnnviz keeps the copies (tests/test_notebook_sync.py holds them equal).
+identity_init, with_epoch_flip = models.identity_init, models.with_epoch_flip
+ScaledBiasSGD, AlternateFlips = training.ScaledBiasSGD, training.AlternateFlips
+multi_crop = prediction.multi_crop  # bench/cifar10.py scores its test images with it
 
 # row 0: notebook 06's short recipe (its cell "The recipe, chosen on validation images")
 BASE = dict(
@@ -73,94 +79,6 @@ def recipes():
         settings = {**settings, **change}
         rows.append((name, dict(settings)))
     return rows
-
-
-class ScaledBiasSGD(keras.optimizers.SGD):
-    """SGD (as ``keras.optimizers.SGD``) whose BatchNorm offsets (``beta``) learn ``bias_scale`` times faster.
-
-    Keras optimizers have one learning rate for all weights; scaling the gradient of the offsets by
-    ``bias_scale`` before the update is the same as scaling their learning rate (momentum is linear),
-    while the decoupled weight decay is left as it is.
-    """
-
-    def __init__(self, *args, bias_scale=1.0, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.bias_scale = bias_scale
-
-    def apply(self, grads, trainable_variables=None):
-        variables = trainable_variables if trainable_variables is not None else self._trainable_variables
-        if self.bias_scale != 1:
-            grads = [g * self.bias_scale if v.name == "beta" else g for g, v in zip(grads, variables)]
-        return super().apply(grads, trainable_variables)
-
-
-class EpochFlip(layers.Layer):
-    """Mirror the whole batch when ``flipped`` is 1, pass it unchanged when 0 (training only).
-
-    With training images mirrored at random once beforehand and ``flipped`` switched every epoch
-    (``AlternateFlips``), each image is seen both ways over two epochs: alternating flips (Jordan (2024)),
-    where random flips repeat a side half the time.
-    """
-
-    def build(self, input_shape):
-        self.flipped = self.add_weight(shape=(), initializer="zeros", trainable=False, name="flipped")
-
-    def call(self, images, training=None):
-        if not training:
-            return images
-        return keras.ops.where(self.flipped > 0.5, keras.ops.flip(images, axis=2), images)
-
-
-class AlternateFlips(keras.callbacks.Callback):
-    """Switch the model's ``EpochFlip`` layer (named ``flip``) on in odd epochs and off in even ones."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.model.get_layer("flip").flipped.assign(float(epoch % 2))
-
-
-def identity_init(model):
-    """Set each 3x3 convolution of ``model`` to pass its first input channels straight through (Dirac kernel).
-
-    Filter i < (input channels) gets 1 at its centre on channel i and 0 elsewhere; the other filters keep
-    their random start. A convolution with fewer filters than inputs passes its first (filters) channels.
-    """
-    for layer in model.layers:
-        if isinstance(layer, layers.Conv2D) and layer.kernel.shape[:2] == (3, 3):
-            kernel = layer.kernel.numpy().copy()
-            n = min(kernel.shape[2:])
-            kernel[..., :n] = 0
-            kernel[1, 1, np.arange(n), np.arange(n)] = 1
-            layer.kernel.assign(kernel)
-
-
-def with_epoch_flip(model):
-    """Return a copy of ``model`` whose random-flip layer is an ``EpochFlip`` of the same name; weights copied."""
-
-    def swap(layer):
-        if isinstance(layer, layers.RandomFlip):
-            return EpochFlip(name=layer.name)
-        return layer.__class__.from_config(layer.get_config())
-
-    clone = keras.models.clone_model(model, clone_function=swap)
-    for layer in clone.layers:
-        if layer.weights and layer.name != "flip":
-            layer.set_weights(model.get_layer(layer.name).get_weights())
-    return clone
-
-
-def multi_crop(model, images):
-    """Return class probabilities averaged over six views: the mirrored pair, and it moved 1 pixel both ways.
-
-    The untranslated pair weighs 1/2, each moved pair 1/4 (mirrored edges fill the pixel moved in).
-    """
-    padded = np.pad(images, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="reflect")
-    h, w = images.shape[1:3]
-    up_left, down_right = padded[:, 2 : 2 + h, 2 : 2 + w], padded[:, :h, :w]
-    return (
-        prediction.flip_average(model, images) / 2
-        + prediction.flip_average(model, up_left) / 4
-        + prediction.flip_average(model, down_right) / 4
-    )
 
 
 def build(r, seed, kernel, x_train, y_train):

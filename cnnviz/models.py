@@ -1,8 +1,9 @@
 """The course's Keras models, backbone and augmentation layer; uses Keras, never matplotlib.
 
-Copies of the networks notebooks 05 and 06 define in their own cells (``tests/test_notebook_sync.py``
-fails when a copy and its notebook differ), the pretrained EfficientNet-Lite0 backbone and the course's
-augmentation layer. CIFAR-10's whitening kernel is NumPy: ``cnnviz.whitening``.
+Copies of the networks notebooks 05 and 06 define in their own cells and of notebook 08's identity
+initialisation and alternating flips (``tests/test_notebook_sync.py`` fails when a copy and its notebook
+differ), the pretrained EfficientNet-Lite0 backbone and the course's augmentation layer. CIFAR-10's
+whitening kernel is NumPy: ``cnnviz.whitening``.
 
 Keras module (TensorFlow through ``config.keras_quietly``); it imports neither matplotlib nor
 ``cnnviz.plots`` or ``cnnviz.widgets``. The notebooks write their models themselves; 07, the tests
@@ -300,3 +301,65 @@ def count_macs(model):
         elif isinstance(layer, keras.Model):
             total += count_macs(layer)
     return int(total)
+
+
+# --------------------------------------------- notebook 08's fast-training ideas (copies of its cells)
+# bench/cifar10_fast.py and bench/cifar10.py use these copies
+
+
+def identity_init(model):
+    """Set each 3x3 convolution of ``model`` to pass its first input channels straight through (a Dirac kernel).
+
+    Filter i gets 1 at its centre on input channel i and 0 everywhere else, for i below both the number of
+    input channels and of filters; the other filters keep their random start. The untrained network then
+    starts as a shallower one that already passes its input on (Jordan (2024), cifar10-airbench).
+
+    Args:
+        model: a Keras model; its ``Conv2D`` layers with 3x3 kernels are changed in place.
+    """
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D) and layer.kernel.shape[:2] == (3, 3):
+            kernel = layer.kernel.numpy().copy()
+            n = min(kernel.shape[2:])  # channels that can pass: fewer filters pass fewer
+            kernel[..., :n] = 0
+            kernel[1, 1, np.arange(n), np.arange(n)] = 1
+            layer.kernel.assign(kernel)
+
+
+class EpochFlip(layers.Layer):
+    """Mirror the whole batch when the switch ``flipped`` is 1, pass it unchanged when 0 (training only).
+
+    With the training images mirrored at random once beforehand and ``flipped`` switched every epoch
+    (``AlternateFlips``), each image is seen both ways in every two epochs: alternating flips (Jordan (2024)),
+    where random flips show an image the same way twice half the time.
+    """
+
+    def build(self, input_shape):
+        self.flipped = self.add_weight(shape=(), initializer="zeros", trainable=False, name="flipped")
+
+    def call(self, images, training=None):
+        if not training:
+            return images
+        return keras.ops.where(self.flipped > 0.5, keras.ops.flip(images, axis=2), images)
+
+
+def with_epoch_flip(model):
+    """Return a copy of ``model`` whose random-flip layer is an ``EpochFlip`` of the same name, weights copied.
+
+    Args:
+        model: a Keras functional model with one ``RandomFlip`` layer (``cifar10_net`` names it ``flip``).
+
+    Returns:
+        A new Keras model; ``model`` is left as it was.
+    """
+
+    def swap(layer):
+        if isinstance(layer, layers.RandomFlip):
+            return EpochFlip(name=layer.name)
+        return layer.__class__.from_config(layer.get_config())
+
+    clone = keras.models.clone_model(model, clone_function=swap)
+    for layer in clone.layers:
+        if layer.weights and not isinstance(layer, EpochFlip):
+            layer.set_weights(model.get_layer(layer.name).get_weights())
+    return clone

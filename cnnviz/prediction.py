@@ -180,3 +180,23 @@ def flip_average(model, images, batch_size=500):
     if images.ndim != 4:
         raise ValueError(f"images must be a batch (N, H, W, C); got shape {images.shape}")
     return (probabilities(model, images, batch_size) + probabilities(model, images[:, :, ::-1], batch_size)) / 2
+
+
+def multi_crop(model, images):
+    """Return class probabilities averaged over six views of each image (multi-crop test-time augmentation).
+
+    The image and its mirror weigh 1/2 together; the pair moved one pixel up-left and the pair moved one
+    pixel down-right weigh 1/4 each (mirrored edges fill the row and column moved in). A copy of notebook
+    08's cell.
+
+    Args:
+        model: a Keras model taking (N, H, W, C) images.
+        images: a batch (N, H, W, C).
+
+    Returns:
+        An array (N, K).
+    """
+    padded = np.pad(images, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="reflect")
+    h, w = images.shape[1:3]
+    up_left, down_right = padded[:, 2 : 2 + h, 2 : 2 + w], padded[:, :h, :w]
+    return flip_average(model, images) / 2 + flip_average(model, up_left) / 4 + flip_average(model, down_right) / 4

@@ -1,5 +1,6 @@
 """Train with Keras safely: a wall-time budget (optionally one learning-rate cycle over it), progress
-lines, a best-model checkpoint that survives a restart, and run folders.
+lines, a best-model checkpoint that survives a restart, run folders, and copies of notebook 08's optimizer
+with faster BatchNorm offsets and its alternating-flips switch (``tests/test_notebook_sync.py``).
 
 Keras module (TensorFlow is imported through ``config.keras_quietly``). The notebooks call
 ``model.compile`` and ``model.fit`` themselves and pass these callbacks by name; predictions
@@ -227,3 +228,36 @@ def batches(x, y, batch_size, seed=0):
     options.autotune.enabled = False
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed).batch(batch_size).prefetch(2)
     return dataset.with_options(options)
+
+
+# --------------------------------------------- notebook 08's fast-training ideas (copies of its cells)
+
+
+class ScaledBiasSGD(keras.optimizers.SGD):
+    """SGD (as ``keras.optimizers.SGD``) whose BatchNorm offsets (variables named ``beta``) learn faster.
+
+    A Keras optimizer has one learning rate for all weights; multiplying the offsets' gradients by
+    ``bias_scale`` before each update does the same as multiplying their learning rate (SGD and momentum
+    are linear in the gradient), and leaves the decoupled weight decay as it was.
+
+    Args:
+        bias_scale: how many times faster the offsets learn (1: plain SGD).
+        *args, **kwargs: as ``keras.optimizers.SGD``.
+    """
+
+    def __init__(self, *args, bias_scale=1.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bias_scale = bias_scale
+
+    def apply(self, grads, trainable_variables=None):
+        variables = trainable_variables if trainable_variables is not None else self._trainable_variables
+        if self.bias_scale != 1:
+            grads = [g * self.bias_scale if v.name == "beta" else g for g, v in zip(grads, variables)]
+        return super().apply(grads, trainable_variables)
+
+
+class AlternateFlips(keras.callbacks.Callback):
+    """Switch the model's ``EpochFlip`` layer (named ``flip``) on in odd epochs and off in even ones."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.get_layer("flip").flipped.assign(float(epoch % 2))

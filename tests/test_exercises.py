@@ -164,6 +164,40 @@ def test_notebook07_exercise_text_gives_what_the_checker_uses():
     assert all(f'"07.{k}": None' in code for k in range(1, 6))
 
 
+@pytest.mark.keras
+def test_notebook08_answers_are_computed_values():
+    import json
+    from pathlib import Path
+
+    import keras
+    import numpy as np
+
+    from cnnviz import models, prediction
+
+    assert exercises.check("08.1", 0.82, verbose=False) and not exercises.check("08.1", 0.8, verbose=False)  # not 1 - s
+    conv = keras.Sequential([keras.Input((8, 8, 24)), keras.layers.Conv2D(32, 3, padding="same")])
+    models.identity_init(conv)  # the notebook's identity initialisation (its cnnviz copy)
+    kernel = conv.layers[0].kernel.numpy()
+    # a pass-through filter has a single weight, 1, at its centre on one input channel, and 0 everywhere else
+    passing = [f for f in range(32) if np.abs(kernel[..., f]).sum() == 1 and kernel[1, 1, :, f].max() == 1]
+    assert exercises.check("08.2", len(passing), verbose=False) and len(passing) == 24
+    assert not exercises.check("08.2", 32, verbose=False)
+    assert exercises.check("08.3", 1.15, verbose=False) and not exercises.check("08.3", 0.0115, verbose=False)
+    assert exercises.check("08.4", 3.2, verbose=False) and not exercises.check("08.4", 0.05, verbose=False)
+    seen = []
+
+    def model(images):  # a stand-in network that counts the images it is shown
+        seen.append(len(images))
+        return np.full((len(images), 10), 0.1)
+
+    prediction.multi_crop(model, np.zeros((3, 8, 8, 3), dtype="uint8"))
+    assert exercises.check("08.5", sum(seen) // 3, verbose=False) and not exercises.check("08.5", 3, verbose=False)
+    assert exercises.check("08.6", 1100, verbose=False) and not exercises.check("08.6", 1100 // 64, verbose=False)
+    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "08_fast_training.ipynb").read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert all(f'"08.{k}": None' in code for k in range(1, 7))
+
+
 def test_no_hint_gives_its_answer_away():
     for exercise_id, ex in exercises._EXERCISES.items():
         if ex.judge or not exercise_id.startswith(("01.", "02.")):

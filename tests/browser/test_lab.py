@@ -1,4 +1,4 @@
-"""JupyterLab in a real browser: run every notebook 00-07, drive the explorers, show the slides.
+"""JupyterLab in a real browser: run every notebook 00-08, drive the explorers, show the slides.
 
 Run with `make test-browser` (never collected by `make test`). It copies notebooks/ into
 build/browser/lab/ (the working tree is never written), starts JupyterLab from this environment on a
@@ -41,7 +41,7 @@ pytestmark = pytest.mark.server  # JupyterLab and Chromium: `make test-browser`,
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "browser"
 LAB = OUT / "lab"
-NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("0[0-7]_*.ipynb"))
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("0[0-8]_*.ipynb"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Debian Chromium as root on a machine with no internet but package registries.
 CHROMIUM_ARGS = [
@@ -54,11 +54,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Generous but bounded (seconds): the machine is shared and slow. Notebooks 05-07 train small
+# Generous but bounded (seconds): the machine is shared and slow. Notebooks 05-08 train small
 # models in quick mode (one to two minutes each alone). The whole run stops starting notebooks once
 # BUDGET is spent, so it stays well under 30 minutes even when every notebook hangs.
 SERVER_START, PAGE_LOAD, REDRAW, BUDGET = 180, 180, 60, 25 * 60
-RUN_ALL = {"00": 120, "01": 240, "02": 240, "03": 240, "04": 240, "05": 480, "06": 480, "07": 480}
+RUN_ALL = {"00": 120, "01": 240, "02": 240, "03": 240, "04": 240, "05": 480, "06": 480, "07": 480, "08": 480}
 CHANGES = 8  # control changes timed per widget
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -463,7 +463,7 @@ class Run:
         }
 
     def close(self):
-        """Close the page and shut the notebook's kernel down (05-07 hold over a GiB each)."""
+        """Close the page and shut the notebook's kernel down (05-08 hold over a GiB each)."""
         with open(OUT / "console.log", "a") as log:
             log.write(f"--- {self.name}\n" + "\n".join(self.console) + "\n")
         self.context.close()
@@ -510,9 +510,9 @@ def runs(lab, chromium):
 KEEP = ("02", "04")  # their pages stay open for the explorer tests
 
 
-def test_every_notebook_00_to_07_is_run():
-    missing = [f"{n:02d}" for n in range(8) if not any(name.startswith(f"{n:02d}_") for name in NOTEBOOKS)]
-    assert not missing, f"no notebook {', '.join(missing)} in notebooks/: the browser test runs 00-07"
+def test_every_notebook_00_to_08_is_run():
+    missing = [f"{n:02d}" for n in range(9) if not any(name.startswith(f"{n:02d}_") for name in NOTEBOOKS)]
+    assert not missing, f"no notebook {', '.join(missing)} in notebooks/: the browser test runs 00-08"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS, ids=[Path(n).stem for n in NOTEBOOKS])
