@@ -6,10 +6,11 @@ adds ONE idea of the fast-training literature (Jordan (2024), cifar10-airbench; 
 your ResNet"). Every row trains for the same wall-time budget on the same 45,000 training images and is
 scored on the 5,000 validation images three ways: plain, mirrored (each image and its mirror) and multi-crop
 (the mirrored pair, plus both of them moved one pixel up-left and one pixel down-right). The test images are
-never used. Several seeds per row show the run-to-run spread.
+never used. Several random starts (seeds) per row show the run-to-run spread; ``--starts`` (or its old name
+``--seeds``) lists them.
 
     CNNVIZ_DATA_DIR=../shared/data .venv/bin/python bench/cifar10_fast.py \\
-        --budget-s 110 --seeds 1 2 --lock /tmp/cnnviz-train.lock --out assets/cifar10_fast.json
+        --budget-s 110 --starts 1 2 --lock /tmp/cnnviz-train.lock --out assets/cifar10_fast.json
 
 ``--lock FILE`` takes an exclusive ``flock`` on FILE around each training run only. One JSON line per run
 as it finishes (with the 1-minute load average), then the summary JSON (also written to ``--out``) and a
@@ -180,7 +181,15 @@ def main(argv=None):
     names = [name for name, _ in rows_all]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget-s", type=float, default=110, help="training seconds per run (default 110)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2], help="random seeds, one run each per row")
+    parser.add_argument(
+        "--starts",
+        "--seeds",
+        dest="seeds",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="random seeds, one run each per row",
+    )
     parser.add_argument("--rows", type=int, nargs="*", help=f"row numbers to run, 0-{len(names) - 1} (default: all)")
     parser.add_argument("--subset", type=int, help="train on this many images only (a check of the script)")
     parser.add_argument("--lock", help="a file to flock around each training run (shared with other jobs)")
