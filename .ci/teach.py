@@ -364,6 +364,10 @@ WHY = {
     "one forward pass per view.",
     "08.6": "Steps are images seen divided by the batch size, and images seen are images per second times seconds: "
     "the faster row takes its extra images per second times 110 s, over 64, more steps.",
+    "08.7": "Each epoch mirrors an image or not, independently, with probability 1/2: the same side twice is "
+    "both mirrored or neither, 1/4 + 1/4. Alternating flips make it 0: every two epochs show both sides.",
+    "08.8": "The choice is made on validation images, so the report is the chosen recipe's test score; picking by "
+    "test score would make the test a second validation set and its score optimistic.",
 }
 
 

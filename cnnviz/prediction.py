@@ -186,8 +186,7 @@ def multi_crop(model, images):
     """Return class probabilities averaged over six views of each image (multi-crop test-time augmentation).
 
     The image and its mirror weigh 1/2 together; the pair moved one pixel up-left and the pair moved one
-    pixel down-right weigh 1/4 each (mirrored edges fill the row and column moved in). A copy of notebook
-    08's cell.
+    pixel down-right weigh 1/4 each (mirrored edges fill the row and column moved in).
 
     Args:
         model: a Keras model taking (N, H, W, C) images.

@@ -193,9 +193,16 @@ def test_notebook08_answers_are_computed_values():
     prediction.multi_crop(model, np.zeros((3, 8, 8, 3), dtype="uint8"))
     assert exercises.check("08.5", sum(seen) // 3, verbose=False) and not exercises.check("08.5", 3, verbose=False)
     assert exercises.check("08.6", 1100, verbose=False) and not exercises.check("08.6", 1100 // 64, verbose=False)
+    rng = np.random.default_rng(0)
+    mirrored = rng.random((2, 100_000)) < 0.5  # random flips: each epoch mirrors each image with probability 1/2
+    same_side = float(np.mean(mirrored[0] == mirrored[1]))
+    assert abs(same_side - 0.5) < 0.01 and exercises.check("08.7", round(same_side, 1), verbose=False)
+    assert not exercises.check("08.7", 0.0, verbose=False) and not exercises.check("08.7", 0.25, verbose=False)
+    assert exercises.check("08.8", 80.7, verbose=False)  # the test score of the recipe best on validation
+    assert not exercises.check("08.8", 81.3, verbose=False)  # not the best test score
     nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "08_fast_training.ipynb").read_text())
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    assert all(f'"08.{k}": None' in code for k in range(1, 7))
+    assert all(f'"08.{k}": None' in code for k in range(1, 9))
 
 
 def test_no_hint_gives_its_answer_away():
