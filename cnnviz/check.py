@@ -343,7 +343,8 @@ def check_memory(free=None, source="given"):
             f"memory: only {gib:.1f} GiB available ({source}); one Keras notebook (05-07) peaks at up to "
             f"{NEED_GIB:.0f} GiB in class mode",
             "close other programs and kernels (Kernel > Shut Down Kernel), keep one Keras notebook open "
-            "at a time; or run 05-07 in quick mode (%env CNNVIZ_MODE=quick in their first cell), or use Colab",
+            "at a time; or run 05-08 in quick mode (%env CNNVIZ_MODE=quick in their first cell: each ran inside "
+            "a 1 GiB memory limit), or use Colab",
         )
     ]
 
