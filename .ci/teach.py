@@ -871,7 +871,9 @@ def block_notebooks(folder=NOTEBOOKS):
 def block_schedule(folder=NOTEBOOKS):
     """The one-day and three-labs schedules, from the yardstick's core minutes."""
     rows = teaching_minutes(folder)
-    day = day_schedule(rows)
+    core = [row for row in rows if row[2] > 0]  # a wholly optional notebook (08) has no place in the day
+    beside = [f"`{name}` ({optional} min)" for name, _, minutes, optional in rows if minutes == 0]
+    day = day_schedule(core)
     out = [
         "Minutes per notebook (the yardstick: words / 100 + 1 per code cell + 0.5 per figure + 4 per exercise "
         "check + the compute time, the larger of the stored run and bench/README.md's measured class-mode run):",
@@ -896,7 +898,9 @@ def block_schedule(folder=NOTEBOOKS):
             "and its run for homework (the stored outputs show the result), or start earlier."
         ),
     ]
-    reading, labs = lab_schedule(rows)
+    if beside:
+        out += ["", f"Beside the day, wholly optional (early finishers, homework): {', '.join(beside)}."]
+    reading, labs = lab_schedule(core)
     out += [
         "",
         f"**Three labs of {LAB_MINUTES} min** (the least reading beforehand that lets every lab fit, then the "

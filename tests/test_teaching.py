@@ -75,7 +75,7 @@ def test_the_schedule_s_minutes_are_the_yardstick_s_within_rounding():
 
 
 def test_the_day_fits_9_to_16_30_with_breaks_and_three_labs_hold_every_notebook():
-    rows = teach.teaching_minutes()
+    rows = [row for row in teach.teaching_minutes() if row[2] > 0]  # notebooks with a core path
     day = teach.day_schedule(rows)
     assert day[0][0] == "09:00"
     assert [what for _, _, what, _ in day if "break" in what or what == "lunch"] == [
@@ -89,6 +89,8 @@ def test_the_day_fits_9_to_16_30_with_breaks_and_three_labs_hold_every_notebook(
     assert len(labs) == 3 and [n for n, _ in reading] + [n for lab in labs for n, _ in lab] == [r[0] for r in rows]
     assert all(sum(m for _, m in lab) <= teach.LAB_MINUTES for lab in labs), labs
     assert sum(m for _, m in reading) <= 60, "more than an hour of reading before the first lab"
+    beside = teach.TEACHING.read_text().split("Beside the day, wholly optional")[1].split("\n")[0]
+    assert [r[0] for r in teach.teaching_minutes() if r[2] == 0] == re.findall(r"`(\d\d_\w+)`", beside)
 
 
 @pytest.mark.skipif(not SHARED_YARDSTICK.is_file(), reason="the team's course_time.py is not beside this checkout")
