@@ -3,7 +3,7 @@
 Each line starts with ``ok`` or ``FIX``; a ``FIX`` line says what to do, and the command then exits with
 status 1. It checks Python's and the packages' versions against the ranges the installed ``cnnviz`` declares,
 that JupyterLab's widget extensions are installed and enabled (on Colab there is no local server to check),
-the free memory against what the Keras notebooks 05-07 need, where the datasets will come from (a local copy,
+the free memory against what the Keras notebooks 05-08 need, where the datasets will come from (a local copy,
 Keras' cache, or a download), and it trains one tiny Keras step. Keras is imported only by that last check.
 
     python -m cnnviz.check              # everything
@@ -36,8 +36,8 @@ try:  # where `jupyter labextension list` looks; jupyter_core comes with ipykern
 except ImportError:  # an environment with no Jupyter at all
     jupyter_paths = None
 
-# Peak memory of one kernel in class mode (bench/README.md): 05 1.4 GiB, 06 1.8-1.9 GiB, 07 1.3 GiB; JupyterLab's
-# server adds about 110 MiB. One Keras notebook open at a time then needs 2 GiB.
+# Peak memory of one kernel in class mode (bench/README.md): 05 1.4 GiB, 06 1.8-2.0 GiB, 07 1.3 GiB, 08 1.3 GiB;
+# JupyterLab's server adds about 110 MiB. One Keras notebook open at a time then needs 2 GiB (quick mode: 1 GiB).
 NEED_GIB = 2.0
 WIDGET_EXTENSIONS = {
     "@jupyter-widgets/jupyterlab-manager": "the explorers of 02-07",
@@ -140,7 +140,7 @@ def _package_line(name, version, req, how):
     )
 
 
-INTEL_MAC = "notebooks 00-04 run here; for 05-07 use Colab or a hub (README: Where it runs)"
+INTEL_MAC = "notebooks 00-04 run here; for 05-08 use Colab or a hub (README: Where it runs)"
 
 
 def _intel_mac():
@@ -323,24 +323,24 @@ def free_memory():
 
 
 def check_memory(free=None, source="given"):
-    """Check the memory available against what one Keras notebook (05-07) needs in class mode."""
+    """Check the memory available against what one Keras notebook (05-08) needs in class mode."""
     if free is None:
         free, source = free_memory()
     if free is None:
-        return [Line(True, f"free memory unknown ({source}); the Keras notebooks 05-07 need about {NEED_GIB:.0f} GiB")]
+        return [Line(True, f"free memory unknown ({source}); the Keras notebooks 05-08 need about {NEED_GIB:.0f} GiB")]
     gib = free / 2**30
     if gib >= NEED_GIB:
         return [
             Line(
                 True,
-                f"memory: {gib:.1f} GiB available ({source}); one Keras notebook (05-07) "
+                f"memory: {gib:.1f} GiB available ({source}); one Keras notebook (05-08) "
                 f"needs up to {NEED_GIB:.0f} GiB",
             )
         ]
     return [
         Line(
             False,
-            f"memory: only {gib:.1f} GiB available ({source}); one Keras notebook (05-07) peaks at up to "
+            f"memory: only {gib:.1f} GiB available ({source}); one Keras notebook (05-08) peaks at up to "
             f"{NEED_GIB:.0f} GiB in class mode",
             "close other programs and kernels (Kernel > Shut Down Kernel), keep one Keras notebook open "
             "at a time; or run 05-08 in quick mode (%env CNNVIZ_MODE=quick in their first cell: each ran inside "
