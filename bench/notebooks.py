@@ -58,6 +58,8 @@ class MemoryLimit:
             self._write("memory.max" if unified else "memory.limit_in_bytes", str(mib * 2**20))
             self._write("cgroup.procs", str(os.getpid()))
         except OSError as err:
+            if self.path.is_dir():
+                self.path.rmdir()
             raise SystemExit(
                 f"--memory-limit: cannot make a memory cgroup at {self.path} ({err}); run as root, or in a cgroup "
                 "delegated to you, or limit the whole run another way (systemd-run --scope -p MemoryMax=1G ...)"
@@ -81,7 +83,10 @@ class MemoryLimit:
     def close(self):
         """Move this process back to the cgroup it came from and remove this one."""
         (self.home / "cgroup.procs").write_text(str(os.getpid()))
-        self.path.rmdir()
+        try:
+            self.path.rmdir()
+        except OSError as err:  # a process of the run still inside: leave the cgroup, say where
+            print(f"--memory-limit: could not remove {self.path} ({err}); rmdir it later", file=sys.stderr)
 
     def peak_mib(self):
         name = "memory.peak" if self.v2 else "memory.max_usage_in_bytes"
